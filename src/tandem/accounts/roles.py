@@ -1,0 +1,81 @@
+"""Roles and permissions, declared once. Templates get `can_*` flags derived from here."""
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", "Dispatcher / call-taker"
+    OFFICER = "officer", "Officer"
+    CLINICIAN = "clinician", "Clinician"
+    NAVIGATOR = "navigator", "Navigator / case manager"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ANALYST = "analyst", "Analyst"
+    REGIONAL_ADMIN = "regional_admin", "Regional administrator"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    SYSTEM_ADMIN = "system_admin", "System administrator"
+
+
+class Perm(StrEnum):
+    VIEW_CALLS = "view_calls"
+    TAKE_CALLS = "take_calls"
+    VIEW_ENCOUNTERS = "view_encounters"
+    VIEW_PEOPLE = "view_people"
+    WORK_FOLLOWUPS = "work_followups"
+    VIEW_AGGREGATES = "view_aggregates"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_PROGRAM = "manage_program"
+
+
+# Roles whose members read person-level records (subject to the privacy policy).
+CASEWORK = {Perm.VIEW_CALLS, Perm.VIEW_ENCOUNTERS, Perm.VIEW_PEOPLE}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.DISPATCHER: frozenset({Perm.VIEW_CALLS, Perm.TAKE_CALLS, Perm.VIEW_PEOPLE}),
+    Role.OFFICER: frozenset(CASEWORK),
+    Role.CLINICIAN: frozenset(CASEWORK | {Perm.WORK_FOLLOWUPS}),
+    Role.NAVIGATOR: frozenset(CASEWORK | {Perm.WORK_FOLLOWUPS}),
+    Role.SUPERVISOR: frozenset(CASEWORK | {Perm.WORK_FOLLOWUPS, Perm.VIEW_AGGREGATES}),
+    Role.ANALYST: frozenset({Perm.VIEW_AGGREGATES}),
+    Role.REGIONAL_ADMIN: frozenset({Perm.VIEW_AGGREGATES, Perm.MANAGE_PROGRAM}),
+    Role.PRIVACY_OFFICER: frozenset({Perm.VIEW_AUDIT, Perm.VIEW_AGGREGATES}),
+    Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_PROGRAM}),
+}
+
+# What each role does here, shown on its home page.
+ROLE_PURPOSE: dict[str, str] = {
+    Role.DISPATCHER: (
+        "Take calls, see whether a call has a behavioral-health nexus and which response "
+        "is recommended, assign the best available team and watch the board."
+    ),
+    Role.OFFICER: (
+        "See your assignments and the safety facts of a person's crisis plan, record what "
+        "happened on scene, and return to patrol when the clinician takes over."
+    ),
+    Role.CLINICIAN: (
+        "Respond with officers or alone, screen and assess, record the disposition, "
+        "make referrals and start follow-up."
+    ),
+    Role.NAVIGATOR: (
+        "Work the follow-up queue: contact attempts, family and caregiver contact, "
+        "closed-loop referrals and outreach to people with repeated crisis contacts."
+    ),
+    Role.SUPERVISOR: (
+        "Oversee your agency's calls and encounters, approve crisis plans, and review "
+        "your team's work."
+    ),
+    Role.ANALYST: (
+        "Study de-identified figures: calls, assessments, diversion and response times, "
+        "with small counts suppressed."
+    ),
+    Role.REGIONAL_ADMIN: (
+        "Run the regional program: partner agencies, teams and schedules, and the figures "
+        "reported to funders."
+    ),
+    Role.PRIVACY_OFFICER: (
+        "Review who saw what and why: audit events, consents, disclosures and "
+        "break-the-glass access."
+    ),
+    Role.SYSTEM_ADMIN: "Keep the platform running: accounts, program configuration, upgrades.",
+}
