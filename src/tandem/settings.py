@@ -182,6 +182,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also makes VAR_DIR for the SQLite file
 # Assets are vendored under static/vendor; serve them from the app folders directly so
 # `make demo` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True

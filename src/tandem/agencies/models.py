@@ -108,6 +108,11 @@ class Team(Record):
     call_sign = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
     program_model = models.CharField(max_length=24, choices=ProgramModel.choices)
+    clinical_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Behavioral-health provider employing the team's clinicians; it owns "
+        "the clinical record of the team's encounters.",
+    )
     coverage = models.ManyToManyField(Jurisdiction, related_name="teams", blank=True)
     status = models.CharField(
         max_length=20, choices=UnitStatus.choices, default=UnitStatus.OFF_DUTY

@@ -1,4 +1,44 @@
-from rest_framework.views import exception_handler as drf_handler
+"""API plumbing shared by every app: permission by role, segment-aware serializers."""
+
+from django.http import Http404
+from rest_framework import permissions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tandem.accounts.roles import Perm
+
 
 def exception_handler(exc, context):
-    return drf_handler(exc, context)
+    """DRF's handler; error bodies name the problem, never echo record contents."""
+    return drf_exception_handler(exc, context)
+
+
+def role_permission(perm: Perm) -> type[permissions.BasePermission]:
+    """A DRF permission class: without the role permission the endpoint is a 404."""
+
+    class HasRolePermission(permissions.BasePermission):
+        def has_permission(self, request, view) -> bool:
+            if not request.user.has_perm_in(perm):
+                raise Http404
+            return True
+
+    HasRolePermission.__name__ = f"Has{perm.title().replace('_', '')}"
+    return HasRolePermission
+
+
+class SegmentedSerializer(serializers.ModelSerializer):
+    """Leaves out every field the privacy gate withheld from the actor.
+
+    The record arrives already redacted by a selector; dropping the key (rather than
+    sending null) keeps the response from even hinting at a value.
+    """
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in getattr(instance, "withheld", ()):
+            data.pop(name, None)
+        return data
+
+
+class Paging(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
+    offset = serializers.IntegerField(min_value=0, default=0)

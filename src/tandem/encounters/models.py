@@ -34,7 +34,10 @@ class RiskLevel(models.TextChoices):
 
 
 class Encounter(SensitiveRecord):
-    """One contact with a person. The owning agency is the team's agency.
+    """One contact with a person.
+
+    The owning agency is the treating provider (the team's clinical agency) when a
+    clinician took part, otherwise the team's own agency.
 
     Segments: police narrative and charges are `cji`; hazards are `safety`; the
     clinician's assessment is `clinical`; substance-use treatment detail is `part2`.

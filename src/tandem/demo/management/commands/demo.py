@@ -1,0 +1,43 @@
+"""`tandem demo`: set up the demo region once, then serve it."""
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tandem.dispatch.models import Call
+from tandem.demo.users import demo_users_ensure
+
+REGION = Path(__file__).resolve().parents[2] / "region.yaml"
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo region with 12 months of history, print logins, serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--months", type=int, default=12)
+        parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument("--no-serve", action="store_true", help="Set up, do not serve.")
+
+    def handle(self, *args, addrport: str, months: int, seed: int, no_serve: bool, **opts):
+        self.stdout.write("== database")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("== demo region")
+        call_command("load_program", str(REGION))
+        if Call.objects.exists():
+            self.stdout.write("== history already present, reusing it")
+        else:
+            self.stdout.write(f"== generating {months} months of history (seed {seed})")
+            call_command("generate_history", months=months, seed=seed)
+        self.print_logins(demo_users_ensure(), addrport)
+        if not no_serve:
+            call_command("runserver", addrport, use_reloader=False)
+
+    def print_logins(self, logins: list[dict], addrport: str) -> None:
+        self.stdout.write(f"\nTandem demo at http://{addrport}/  — demo logins:\n")
+        width = max(len(login["username"]) for login in logins)
+        for login in logins:
+            self.stdout.write(f"  {login['username']:<{width}}  {login['password']:<24}"
+                              f"  {login['role']}, {login['agency']}")
+        self.stdout.write("")

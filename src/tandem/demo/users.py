@@ -1,0 +1,88 @@
+"""Demo logins: one user per role, placed in the demo region's agencies.
+
+Passwords are random, made once per database and kept in var/demo-logins.json (mode
+0600, outside git), so a demo never ships a known default credential.
+"""
+
+import json
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from tandem.accounts.models import Membership, User
+from tandem.accounts.roles import Role
+from tandem.agencies.models import (
+    Agency,
+    AgencyKind,
+    Jurisdiction,
+    ProgramModel,
+    Team,
+    TeamMember,
+)
+
+LOGINS_FILE = "demo-logins.json"
+
+
+def _largest_police_agency() -> Agency | None:
+    """The police department of the most populous jurisdiction."""
+    city = (Jurisdiction.objects.filter(owning_agency__kind=AgencyKind.POLICE)
+            .select_related("owning_agency").order_by(F("population").desc(nulls_last=True),
+                                                      "code").first())
+    return city.owning_agency if city else None
+
+
+def _placements() -> list[tuple[str, Role, Agency, str | None]]:
+    """(username, role, agency, team role) for every demo user."""
+    police = _largest_police_agency()
+    provider = Agency.objects.filter(kind=AgencyKind.BEHAVIORAL_HEALTH).order_by("code").first()
+    psap = Agency.objects.filter(kind=AgencyKind.PSAP).order_by("code").first()
+    admin = Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN).order_by("code").first()
+    return [
+        ("dispatcher", Role.DISPATCHER, psap, None),
+        ("officer", Role.OFFICER, police, "officer"),
+        ("clinician", Role.CLINICIAN, provider, "clinician"),
+        ("navigator", Role.NAVIGATOR, provider, None),
+        ("supervisor", Role.SUPERVISOR, provider, None),
+        ("sergeant", Role.SUPERVISOR, police, None),
+        ("analyst", Role.ANALYST, admin, None),
+        ("regional", Role.REGIONAL_ADMIN, admin, None),
+        ("privacy", Role.PRIVACY_OFFICER, provider, None),
+        ("sysadmin", Role.SYSTEM_ADMIN, admin, None),
+    ]
+
+
+def _ride_along_team(police: Agency) -> Team | None:
+    return Team.objects.filter(owning_agency=police,
+                               program_model=ProgramModel.RIDE_ALONG).order_by("code").first()
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[dict]:
+    """Create the demo users that are missing; return every login with its password."""
+    path = Path(settings.VAR_DIR) / LOGINS_FILE
+    known = json.loads(path.read_text()) if path.exists() else {}
+    logins = []
+    for username, role, agency, team_role in _placements():
+        if agency is None:
+            raise RuntimeError(f"the demo region has no agency for the {role.label} login")
+        user = User.objects.filter(username=username).first()
+        if user is None or username not in known:
+            password = f"{username}-{secrets.token_urlsafe(9)}"
+            user = user or User(username=username, first_name=username.title(),
+                                last_name="Demo")
+            user.set_password(password)
+            user.save()
+            known[username] = password
+        Membership.objects.get_or_create(user=user, owning_agency=agency, role=role)
+        team = _ride_along_team(agency) if team_role else None
+        if team is not None:
+            TeamMember.objects.get_or_create(team=team, user=user, defaults={
+                "owning_agency": team.owning_agency, "role": team_role})
+        logins.append({"username": username, "password": known[username],
+                       "role": role.label, "agency": agency.name})
+    path.write_text(json.dumps(known, indent=1))
+    path.chmod(0o600)
+    return logins

@@ -1,0 +1,113 @@
+"""Shared fixtures: a small region and one persona per role.
+
+The region: police department `pd` serving `city`, behavioral-health provider `clinic`,
+a second police department `other_pd`, a 911 center and a regional administrator. A
+ride-along team pairs an officer of `pd` with a clinician of `clinic`.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tandem.accounts.models import Membership, User
+from tandem.accounts.roles import Role
+from tandem.agencies.models import Agency, AgencyKind, Jurisdiction, Team, TeamMember
+from tandem.core.models import service_write
+from tandem.dispatch.models import Assignment, Call
+from tandem.encounters.models import Encounter
+from tandem.people.models import Person
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_report_header(config):
+    lines = []
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        lines.append("database: PostgreSQL (DATABASE_URL)")
+    else:
+        lines.append(
+            "database: SQLite. PostgreSQL-only tests skip; to run the suite on PostgreSQL set "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem (as .ci/run does)"
+        )
+    return lines
+
+
+def requires_postgres():
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tandem",
+    )
+
+
+class Region:
+    """Handles to the fixture region's records."""
+
+
+def _agency(code, kind, owner=None, **extra):
+    return Agency.objects.create(code=code, name=code.replace("-", " ").title(), kind=kind,
+                                 owning_agency=owner, **extra)
+
+
+def _user(username, agency, role):
+    user = User.objects.create_user(username=username, password=PASSWORD,
+                                    first_name=username.title())
+    Membership.objects.create(user=user, owning_agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def region(db):
+    r = Region()
+    r.admin = _agency("regional-council", AgencyKind.REGIONAL_ADMIN)
+    r.pd = _agency("lakeview-pd", AgencyKind.POLICE, r.admin)
+    r.other_pd = _agency("hillside-pd", AgencyKind.POLICE, r.admin)
+    r.clinic = _agency("harbor-clinic", AgencyKind.BEHAVIORAL_HEALTH, r.admin, part2_program=True)
+    r.psap = _agency("county-911", AgencyKind.PSAP, r.admin)
+    r.city = Jurisdiction.objects.create(owning_agency=r.pd, code="lakeview", name="Lakeview",
+                                         kind="city", latitude=39.0, longitude=-94.3)
+    r.team = Team.objects.create(owning_agency=r.pd, code="lv-ride", call_sign="LV-1",
+                                 name="Lakeview ride-along", program_model="ride_along")
+    r.team.coverage.add(r.city)
+
+    r.officer = _user("officer", r.pd, Role.OFFICER)
+    r.dispatcher = _user("dispatcher", r.psap, Role.DISPATCHER)
+    r.police_dispatcher = _user("pd_dispatcher", r.pd, Role.DISPATCHER)
+    r.police_supervisor = _user("sergeant", r.pd, Role.SUPERVISOR)
+    r.police_analyst = _user("pd_analyst", r.pd, Role.ANALYST)
+    r.other_officer = _user("other_officer", r.other_pd, Role.OFFICER)
+    r.clinician = _user("clinician", r.clinic, Role.CLINICIAN)
+    r.navigator = _user("navigator", r.clinic, Role.NAVIGATOR)
+    r.analyst = _user("analyst", r.admin, Role.ANALYST)
+    r.regional_admin = _user("regional", r.admin, Role.REGIONAL_ADMIN)
+    r.privacy_officer = _user("privacy", r.clinic, Role.PRIVACY_OFFICER)
+    r.sysadmin = _user("sysadmin", r.admin, Role.SYSTEM_ADMIN)
+    TeamMember.objects.create(owning_agency=r.pd, team=r.team, user=r.officer, role="officer")
+    TeamMember.objects.create(owning_agency=r.pd, team=r.team, user=r.clinician,
+                              role="clinician")
+
+    now = timezone.now()
+    r.person = Person.objects.create(owning_agency=r.pd, given_name="Dana", family_name="Reyes")
+    r.call = Call.objects.create(
+        owning_agency=r.pd, number="C-1", source="911", received_at=now - timedelta(hours=2),
+        call_type="EDP", apco_code="EDP", jurisdiction=r.city, narrative="Caller reports ...",
+        behavioral_health=True, subject=r.person, status="closed",
+    )
+    r.assignment = Assignment.objects.create(
+        owning_agency=r.pd, call=r.call, team=r.team, mode="co_responder",
+        assigned_at=now - timedelta(hours=2), cleared_at=now - timedelta(hours=1),
+    )
+    with service_write():
+        r.encounter = Encounter.objects.create(
+            owning_agency=r.clinic, call=r.call, assignment=r.assignment, person=r.person,
+            started_at=now - timedelta(hours=2), clinician_assessed=True,
+            disposition="resolved_on_scene", clinical_notes="Calm after talking.",
+            police_narrative="Officer stood by.", safety_notes="Dog in the yard.",
+        )
+    return r
+
+
+POLICE_PERSONAS = ["officer", "dispatcher", "police_dispatcher", "police_supervisor",
+                   "police_analyst", "other_officer"]
