@@ -34,27 +34,33 @@ def _largest_police_agency() -> Agency | None:
     return city.owning_agency if city else None
 
 
-def _placements() -> list[tuple[str, Role, Agency, str | None]]:
-    """(username, role, agency, team role) for every demo user."""
+def _placements() -> list[tuple[str, Role, Agency | None, Team | None, str | None]]:
+    """(username, role, agency, team, team role) for every demo user.
+
+    The officer and the clinician share the ride-along team of the largest city, so
+    each sees that team's calls from their own side of the privacy gate.
+    """
     police = _largest_police_agency()
-    provider = Agency.objects.filter(kind=AgencyKind.BEHAVIORAL_HEALTH).order_by("code").first()
+    team = _ride_along_team(police)
+    provider = (team.clinical_agency if team and team.clinical_agency else
+                Agency.objects.filter(kind=AgencyKind.BEHAVIORAL_HEALTH).order_by("code").first())
     psap = Agency.objects.filter(kind=AgencyKind.PSAP).order_by("code").first()
     admin = Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN).order_by("code").first()
     return [
-        ("dispatcher", Role.DISPATCHER, psap, None),
-        ("officer", Role.OFFICER, police, "officer"),
-        ("clinician", Role.CLINICIAN, provider, "clinician"),
-        ("navigator", Role.NAVIGATOR, provider, None),
-        ("supervisor", Role.SUPERVISOR, provider, None),
-        ("sergeant", Role.SUPERVISOR, police, None),
-        ("analyst", Role.ANALYST, admin, None),
-        ("regional", Role.REGIONAL_ADMIN, admin, None),
-        ("privacy", Role.PRIVACY_OFFICER, provider, None),
-        ("sysadmin", Role.SYSTEM_ADMIN, admin, None),
+        ("dispatcher", Role.DISPATCHER, psap, None, None),
+        ("officer", Role.OFFICER, police, team, "officer"),
+        ("clinician", Role.CLINICIAN, provider, team, "clinician"),
+        ("navigator", Role.NAVIGATOR, provider, None, None),
+        ("supervisor", Role.SUPERVISOR, provider, None, None),
+        ("sergeant", Role.SUPERVISOR, police, None, None),
+        ("analyst", Role.ANALYST, admin, None, None),
+        ("regional", Role.REGIONAL_ADMIN, admin, None, None),
+        ("privacy", Role.PRIVACY_OFFICER, provider, None, None),
+        ("sysadmin", Role.SYSTEM_ADMIN, admin, None, None),
     ]
 
 
-def _ride_along_team(police: Agency) -> Team | None:
+def _ride_along_team(police: Agency | None) -> Team | None:
     return Team.objects.filter(owning_agency=police,
                                program_model=ProgramModel.RIDE_ALONG).order_by("code").first()
 
@@ -65,7 +71,7 @@ def demo_users_ensure() -> list[dict]:
     path = Path(settings.VAR_DIR) / LOGINS_FILE
     known = json.loads(path.read_text()) if path.exists() else {}
     logins = []
-    for username, role, agency, team_role in _placements():
+    for username, role, agency, team, team_role in _placements():
         if agency is None:
             raise RuntimeError(f"the demo region has no agency for the {role.label} login")
         user = User.objects.filter(username=username).first()
@@ -77,7 +83,6 @@ def demo_users_ensure() -> list[dict]:
             user.save()
             known[username] = password
         Membership.objects.get_or_create(user=user, owning_agency=agency, role=role)
-        team = _ride_along_team(agency) if team_role else None
         if team is not None:
             TeamMember.objects.get_or_create(team=team, user=user, defaults={
                 "owning_agency": team.owning_agency, "role": team_role})

@@ -1,0 +1,64 @@
+"""Signing in, the home page of each role, and how passwords are kept."""
+
+import pytest
+from django.contrib.auth.hashers import identify_hasher
+from django.utils.html import escape
+
+from tandem.accounts.roles import ROLE_PURPOSE
+from tandem.privacy.models import AuditEvent
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["officer", "dispatcher", "clinician", "navigator", "police_supervisor",
+            "analyst", "regional_admin", "privacy_officer", "sysadmin"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_role_lands_on_a_home_page_that_says_what_it_does_here(region, client, persona):
+    user = getattr(region, persona)
+    assert client.post("/accounts/login/", {"username": user.username,
+                                            "password": PASSWORD}).status_code == 302
+    page = client.get("/").content.decode()
+    membership = user.primary_membership
+    assert membership.get_role_display() in page
+    assert escape(ROLE_PURPOSE[membership.role]) in page
+    assert membership.owning_agency.name in page
+
+
+def test_the_home_page_needs_a_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_passwords_are_hashed_with_argon2(region):
+    assert identify_hasher(region.officer.password).algorithm == "argon2"
+
+
+def test_a_wrong_password_is_refused_and_audited(region, client):
+    response = client.post("/accounts/login/", {"username": "officer", "password": "nope"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+    event = AuditEvent.objects.get(action="login_failed")
+    assert event.owning_agency == region.pd
+    assert "nope" not in event.reason
+
+
+def test_a_login_is_audited(region, client):
+    client.post("/accounts/login/", {"username": "clinician", "password": PASSWORD})
+    assert AuditEvent.objects.filter(action="login", actor=region.clinician).exists()
+
+
+def test_logout_takes_a_post_and_ends_the_session(region, client):
+    client.force_login(region.officer)
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_navigation_fits_the_role(region, client):
+    client.force_login(region.analyst)
+    page = client.get("/").content.decode()
+    assert 'href="/calls/"' not in page
+    client.force_login(region.dispatcher)
+    assert 'href="/calls/"' in client.get("/").content.decode()
