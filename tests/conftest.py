@@ -47,13 +47,15 @@ class Region:
 
 
 def _agency(code, kind, owner=None, **extra):
-    return Agency.objects.create(code=code, name=code.replace("-", " ").title(), kind=kind,
-                                 owning_agency=owner, **extra)
+    return Agency.objects.create(
+        code=code, name=code.replace("-", " ").title(), kind=kind, owning_agency=owner, **extra
+    )
 
 
 def _user(username, agency, role):
-    user = User.objects.create_user(username=username, password=PASSWORD,
-                                    first_name=username.title())
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title()
+    )
     Membership.objects.create(user=user, owning_agency=agency, role=role)
     return user
 
@@ -66,10 +68,21 @@ def region(db):
     r.other_pd = _agency("hillside-pd", AgencyKind.POLICE, r.admin)
     r.clinic = _agency("harbor-clinic", AgencyKind.BEHAVIORAL_HEALTH, r.admin, part2_program=True)
     r.psap = _agency("county-911", AgencyKind.PSAP, r.admin)
-    r.city = Jurisdiction.objects.create(owning_agency=r.pd, code="lakeview", name="Lakeview",
-                                         kind="city", latitude=39.0, longitude=-94.3)
-    r.team = Team.objects.create(owning_agency=r.pd, code="lv-ride", call_sign="LV-1",
-                                 name="Lakeview ride-along", program_model="ride_along")
+    r.city = Jurisdiction.objects.create(
+        owning_agency=r.pd,
+        code="lakeview",
+        name="Lakeview",
+        kind="city",
+        latitude=39.0,
+        longitude=-94.3,
+    )
+    r.team = Team.objects.create(
+        owning_agency=r.pd,
+        code="lv-ride",
+        call_sign="LV-1",
+        name="Lakeview ride-along",
+        program_model="ride_along",
+    )
     r.team.coverage.add(r.city)
 
     r.officer = _user("officer", r.pd, Role.OFFICER)
@@ -85,29 +98,52 @@ def region(db):
     r.privacy_officer = _user("privacy", r.clinic, Role.PRIVACY_OFFICER)
     r.sysadmin = _user("sysadmin", r.admin, Role.SYSTEM_ADMIN)
     TeamMember.objects.create(owning_agency=r.pd, team=r.team, user=r.officer, role="officer")
-    TeamMember.objects.create(owning_agency=r.pd, team=r.team, user=r.clinician,
-                              role="clinician")
+    TeamMember.objects.create(owning_agency=r.pd, team=r.team, user=r.clinician, role="clinician")
 
     now = timezone.now()
     r.person = Person.objects.create(owning_agency=r.pd, given_name="Dana", family_name="Reyes")
     r.call = Call.objects.create(
-        owning_agency=r.pd, number="C-1", source="911", received_at=now - timedelta(hours=2),
-        call_type="EDP", apco_code="EDP", jurisdiction=r.city, narrative="Caller reports ...",
-        behavioral_health=True, subject=r.person, status="closed",
+        owning_agency=r.pd,
+        number="C-1",
+        source="911",
+        received_at=now - timedelta(hours=2),
+        call_type="EDP",
+        apco_code="EDP",
+        jurisdiction=r.city,
+        narrative="Caller reports ...",
+        behavioral_health=True,
+        subject=r.person,
+        status="closed",
     )
     r.assignment = Assignment.objects.create(
-        owning_agency=r.pd, call=r.call, team=r.team, mode="co_responder",
-        assigned_at=now - timedelta(hours=2), cleared_at=now - timedelta(hours=1),
+        owning_agency=r.pd,
+        call=r.call,
+        team=r.team,
+        mode="co_responder",
+        assigned_at=now - timedelta(hours=2),
+        cleared_at=now - timedelta(hours=1),
     )
     with service_write():
         r.encounter = Encounter.objects.create(
-            owning_agency=r.clinic, call=r.call, assignment=r.assignment, person=r.person,
-            started_at=now - timedelta(hours=2), clinician_assessed=True,
-            disposition="resolved_on_scene", clinical_notes="Calm after talking.",
-            police_narrative="Officer stood by.", safety_notes="Dog in the yard.",
+            owning_agency=r.clinic,
+            call=r.call,
+            assignment=r.assignment,
+            person=r.person,
+            started_at=now - timedelta(hours=2),
+            clinician_assessed=True,
+            disposition="resolved_on_scene",
+            clinical_notes="Calm after talking.",
+            police_narrative="Officer stood by.",
+            safety_notes="Dog in the yard.",
         )
     return r
 
 
-POLICE_PERSONAS = ["officer", "dispatcher", "police_dispatcher", "police_supervisor",
-                   "police_analyst", "other_officer"]
+POLICE_PERSONAS = [
+    "officer",
+    "dispatcher",
+    "police_dispatcher",
+    "police_supervisor",
+    "police_analyst",
+    "other_officer",
+]

@@ -13,8 +13,11 @@ api_patterns = [
     path("calls", dispatch_api.CallList.as_view(), name="call_list"),
     path("calls/<int:call_id>", dispatch_api.CallDetail.as_view(), name="call_detail"),
     path("encounters", encounters_api.EncounterList.as_view(), name="encounter_list"),
-    path("encounters/<int:encounter_id>", encounters_api.EncounterDetail.as_view(),
-         name="encounter_detail"),
+    path(
+        "encounters/<int:encounter_id>",
+        encounters_api.EncounterDetail.as_view(),
+        name="encounter_detail",
+    ),
     path("people", people_api.PersonList.as_view(), name="person_list"),
     path("people/<int:person_id>", people_api.PersonDetail.as_view(), name="person_detail"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

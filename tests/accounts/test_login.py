@@ -10,15 +10,28 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["officer", "dispatcher", "clinician", "navigator", "police_supervisor",
-            "analyst", "regional_admin", "privacy_officer", "sysadmin"]
+PERSONAS = [
+    "officer",
+    "dispatcher",
+    "clinician",
+    "navigator",
+    "police_supervisor",
+    "analyst",
+    "regional_admin",
+    "privacy_officer",
+    "sysadmin",
+]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_role_lands_on_a_home_page_that_says_what_it_does_here(region, client, persona):
     user = getattr(region, persona)
-    assert client.post("/accounts/login/", {"username": user.username,
-                                            "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"username": user.username, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     page = client.get("/").content.decode()
     membership = user.primary_membership
     assert membership.get_role_display() in page

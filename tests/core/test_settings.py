@@ -10,7 +10,10 @@ from django.conf import settings
 def _settings_in_fresh_process(env: dict, expr: str) -> str:
     code = f"import django; django.setup(); from django.conf import settings; print({expr})"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "tandem.settings", **env},
     )
     return result.stdout.strip()

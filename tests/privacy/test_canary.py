@@ -25,8 +25,7 @@ CANARY = "CNRY"
 
 
 def health_models():
-    return [m for m in apps.get_models()
-            if HEALTH_SEGMENTS & set(segmented_fields(m).values())]
+    return [m for m in apps.get_models() if HEALTH_SEGMENTS & set(segmented_fields(m).values())]
 
 
 def plant_canaries() -> int:
@@ -43,10 +42,13 @@ def plant_canaries() -> int:
             for name in fields:
                 field = model._meta.get_field(name)
                 if field.get_internal_type() not in {"CharField", "TextField"}:
-                    pytest.fail(f"cannot plant a canary in {model.__name__}.{name}; "
-                                f"teach this test how to mark a {field.get_internal_type()}")
+                    pytest.fail(
+                        f"cannot plant a canary in {model.__name__}.{name}; "
+                        f"teach this test how to mark a {field.get_internal_type()}"
+                    )
                 values[name] = f"{CANARY}{model.__name__[:4]}{name[:4]}{row.pk}"[
-                    : field.max_length or 200]
+                    : field.max_length or 200
+                ]
             model.objects.filter(pk=row.pk).update(**values)
             planted += len(values)
     return planted
@@ -55,22 +57,40 @@ def plant_canaries() -> int:
 @pytest.fixture
 def canary_region(region):
     now = timezone.now()
-    service = Service.objects.create(owning_agency=region.clinic, name="Harbor detox",
-                                     organization_name="Harbor", category="detox")
+    service = Service.objects.create(
+        owning_agency=region.clinic,
+        name="Harbor detox",
+        organization_name="Harbor",
+        category="detox",
+    )
     with service_write():
         referral = Referral.objects.create(
-            owning_agency=region.clinic, encounter=region.encounter, person=region.person,
-            service=service, sent_at=now, status_changed_at=now,
+            owning_agency=region.clinic,
+            encounter=region.encounter,
+            person=region.person,
+            service=service,
+            sent_at=now,
+            status_changed_at=now,
         )
         FollowUp.objects.create(
-            owning_agency=region.clinic, person=region.person, encounter=region.encounter,
-            referral=referral, kind="post_crisis", due_at=now + timedelta(hours=72),
+            owning_agency=region.clinic,
+            person=region.person,
+            encounter=region.encounter,
+            referral=referral,
+            kind="post_crisis",
+            due_at=now + timedelta(hours=72),
         )
         # A consent that (wrongly) names the police department: police still see nothing.
         consent = Consent.objects.create(
-            owning_agency=region.clinic, person=region.person, recipient_description="PD",
-            information_description="all", includes_part2=True, purpose="coordination",
-            revocation_statement="in writing", signed_by="Dana Reyes", signed_at=now,
+            owning_agency=region.clinic,
+            person=region.person,
+            recipient_description="PD",
+            information_description="all",
+            includes_part2=True,
+            purpose="coordination",
+            revocation_statement="in writing",
+            signed_by="Dana Reyes",
+            signed_at=now,
         )
         consent.recipients.add(region.pd, region.other_pd)
     region.planted = plant_canaries()
@@ -101,8 +121,10 @@ def sample_urls(region) -> list[str]:
         def fill(match, route=route):
             name = match.group(2)
             if name not in samples:
-                pytest.fail(f"route {route!r} takes <{name}>: add a sample for it in "
-                            f"tests/privacy/test_canary.py so the canary walk covers it")
+                pytest.fail(
+                    f"route {route!r} takes <{name}>: add a sample for it in "
+                    f"tests/privacy/test_canary.py so the canary walk covers it"
+                )
             return str(samples[name])
 
         urls.append("/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route))
@@ -137,8 +159,9 @@ def test_no_police_role_receives_clinical_or_part2_data_from_any_route(
     for url in sample_urls(canary_region):
         for suffix in ("", "?q=Reyes", "?format=json&limit=500"):
             response = client.get(url + suffix, follow=True)
-            body = b"".join(response.streaming_content) if response.streaming else (
-                response.content)
+            body = (
+                b"".join(response.streaming_content) if response.streaming else (response.content)
+            )
             if CANARY.encode() in body:
                 leaks.append(f"{url}{suffix} ({response.status_code})")
     assert not leaks, f"{persona} received clinical/part2 data from: {leaks}"

@@ -36,7 +36,10 @@ def test_reading_clinical_data_writes_an_audit_event(region):
     encounter_get(actor=region.clinician, encounter_id=region.encounter.pk)
     event = AuditEvent.objects.get(action="read")
     assert (event.actor, event.object_id, event.segments) == (
-        region.clinician, str(region.encounter.pk), "clinical")
+        region.clinician,
+        str(region.encounter.pk),
+        "clinical",
+    )
     assert event.person_id == region.person.pk
 
 
@@ -47,7 +50,7 @@ def test_an_officer_read_of_an_encounter_is_not_a_clinical_read(region):
 
 def _without_csrf_tokens(body: bytes) -> bytes:
     """CSRF tokens are masked afresh on every response; nothing else may differ."""
-    return re.sub(rb'[A-Za-z0-9]{64}', b"TOKEN", body)
+    return re.sub(rb"[A-Za-z0-9]{64}", b"TOKEN", body)
 
 
 def test_not_allowed_answers_exactly_like_not_found(region, client):
@@ -71,17 +74,26 @@ def test_a_role_without_casework_sees_no_person_level_pages(region, client):
 def _consent(region, recipient, *, part2=False, **extra):
     with service_write():
         consent = Consent.objects.create(
-            owning_agency=region.clinic, person=region.person, recipient_description="x",
-            information_description="x", includes_part2=part2, purpose="x",
-            revocation_statement="x", signed_by="x", signed_at=timezone.now(), **extra)
+            owning_agency=region.clinic,
+            person=region.person,
+            recipient_description="x",
+            information_description="x",
+            includes_part2=part2,
+            purpose="x",
+            revocation_statement="x",
+            signed_by="x",
+            signed_at=timezone.now(),
+            **extra,
+        )
         consent.recipients.add(recipient)
     return consent
 
 
 @pytest.fixture
 def other_clinician(region):
-    other = Agency.objects.create(code="valley-bh", name="Valley BH",
-                                  kind=AgencyKind.BEHAVIORAL_HEALTH)
+    other = Agency.objects.create(
+        code="valley-bh", name="Valley BH", kind=AgencyKind.BEHAVIORAL_HEALTH
+    )
     user = _user("valley_clinician", other, "clinician")
     # Put them on the team so the row is in scope; segments are the question here.
     region.team.members.create(owning_agency=region.pd, user=user, role="clinician")
@@ -132,8 +144,9 @@ def test_sensitive_records_refuse_a_raw_save_outside_their_service(region):
 
 def test_a_service_write_and_its_audit_event_commit_or_roll_back_together(region):
     with pytest.raises(RuntimeError), transaction.atomic():
-        encounter_update(actor=region.clinician, encounter_id=region.encounter.pk,
-                         clinical_notes="Changed.")
+        encounter_update(
+            actor=region.clinician, encounter_id=region.encounter.pk, clinical_notes="Changed."
+        )
         assert AuditEvent.objects.filter(action="update").count() == 1
         raise RuntimeError("the request fails after the write")
     assert not AuditEvent.objects.filter(action="update").exists()
@@ -141,8 +154,12 @@ def test_a_service_write_and_its_audit_event_commit_or_roll_back_together(region
 
 
 def test_an_update_records_which_health_segments_it_touched(region):
-    encounter_update(actor=region.clinician, encounter_id=region.encounter.pk,
-                     clinical_notes="Changed.", substance_use_notes="x")
+    encounter_update(
+        actor=region.clinician,
+        encounter_id=region.encounter.pk,
+        clinical_notes="Changed.",
+        substance_use_notes="x",
+    )
     event = AuditEvent.objects.get(action="update")
     assert event.segments == "clinical,part2"
     assert event.actor_role == "clinician"

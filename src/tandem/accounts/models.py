@@ -42,7 +42,9 @@ class Membership(Record):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "owning_agency", "role"], name="membership_once")
+            models.UniqueConstraint(
+                fields=["user", "owning_agency", "role"], name="membership_once"
+            )
         ]
         ordering = ["id"]
 

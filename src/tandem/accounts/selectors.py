@@ -17,16 +17,27 @@ def home_figures(*, actor) -> list[dict]:
     figures = []
     if actor.has_perm_in(Perm.VIEW_CALLS):
         calls = visible(actor, Call.objects.all())
-        figures.append({"label": "Pending calls",
-                        "value": calls.filter(status=CallStatus.PENDING).count(),
-                        "url": reverse("dispatch:call_list")})
-        figures.append({"label": "Behavioral-health calls, last 30 days",
-                        "value": calls.filter(behavioral_health=True,
-                                              received_at__gte=since).count(),
-                        "url": reverse("dispatch:call_list") + "?bh=1"})
+        figures.append(
+            {
+                "label": "Pending calls",
+                "value": calls.filter(status=CallStatus.PENDING).count(),
+                "url": reverse("dispatch:call_list"),
+            }
+        )
+        figures.append(
+            {
+                "label": "Behavioral-health calls, last 30 days",
+                "value": calls.filter(behavioral_health=True, received_at__gte=since).count(),
+                "url": reverse("dispatch:call_list") + "?bh=1",
+            }
+        )
     if actor.has_perm_in(Perm.VIEW_ENCOUNTERS):
         encounters = visible(actor, Encounter.objects.all())
-        figures.append({"label": "Encounters, last 30 days",
-                        "value": encounters.filter(started_at__gte=since).count(),
-                        "url": reverse("encounters:encounter_list")})
+        figures.append(
+            {
+                "label": "Encounters, last 30 days",
+                "value": encounters.filter(started_at__gte=since).count(),
+                "url": reverse("encounters:encounter_list"),
+            }
+        )
     return figures

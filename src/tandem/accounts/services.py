@@ -14,10 +14,16 @@ def login_failure_record(*, username: str) -> None:
     """A failed sign-in is filed under the account's agency, or the administrator's."""
     user = User.objects.filter(username=username[:150]).first()
     membership = user.primary_membership if user else None
-    agency = membership.owning_agency if membership else (
-        Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN).first()
+    agency = (
+        membership.owning_agency
+        if membership
+        else (Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN).first())
     )
     if agency is None:
         return
-    audit_record(actor=None, action="login_failed", agency_id=agency.pk,
-                 reason=f"username {username[:100]!r}")
+    audit_record(
+        actor=None,
+        action="login_failed",
+        agency_id=agency.pk,
+        reason=f"username {username[:100]!r}",
+    )

@@ -11,9 +11,7 @@ from tandem.accounts.selectors import home_figures
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships_cached()
-    roles = [
-        {"membership": m, "purpose": ROLE_PURPOSE[m.role]} for m in memberships
-    ]
+    roles = [{"membership": m, "purpose": ROLE_PURPOSE[m.role]} for m in memberships]
     return render(
         request,
         "accounts/home.html",

@@ -32,17 +32,27 @@ class Agency(models.Model):
         help_text="Holds itself out as providing substance-use treatment (42 CFR Part 2).",
     )
     owning_agency = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Administrator that registered the agency; blank for the administrator.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
 
@@ -109,7 +119,11 @@ class Team(Record):
     name = models.CharField(max_length=200)
     program_model = models.CharField(max_length=24, choices=ProgramModel.choices)
     clinical_agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Behavioral-health provider employing the team's clinicians; it owns "
         "the clinical record of the team's encounters.",
     )
@@ -121,7 +135,8 @@ class Team(Record):
     base_latitude = models.FloatField(null=True, blank=True)
     base_longitude = models.FloatField(null=True, blank=True)
     requires_certification = models.CharField(
-        max_length=80, blank=True,
+        max_length=80,
+        blank=True,
         help_text="Certification every member must hold (for example CIT), if any.",
     )
 
@@ -148,9 +163,7 @@ class TeamMember(Record):
     role = models.CharField(max_length=16, choices=TeamRole.choices)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["team", "user"], name="team_member_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
 
 
 class ScheduleKind(models.TextChoices):
@@ -167,8 +180,12 @@ class Shift(Record):
     end = models.TimeField(help_text="Equal to start means 24 hours.")
     kind = models.CharField(max_length=16, choices=ScheduleKind.choices, default="staffed")
     on_call_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text="Clinician carrying the phone for an on-call block.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Clinician carrying the phone for an on-call block.",
     )
 
     class Meta:
@@ -187,7 +204,8 @@ class Code(Record):
     code = models.CharField(max_length=80)
     label = models.CharField(max_length=200)
     standard = models.CharField(
-        max_length=40, blank=True,
+        max_length=40,
+        blank=True,
         help_text="Standard value: an APCO incident type for call types, a disposition code.",
     )
     behavioral_health = models.BooleanField(default=False)

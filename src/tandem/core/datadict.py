@@ -42,11 +42,19 @@ def _model_section(model: type[models.Model]) -> list[str]:
     for field in model._meta.get_fields():
         if field.auto_created and not field.concrete:
             continue  # reverse relations are documented on the other side
-        required = "no" if (getattr(field, "null", False) or getattr(field, "blank", False)
-                            or field.has_default()) else "yes"
+        required = (
+            "no"
+            if (
+                getattr(field, "null", False)
+                or getattr(field, "blank", False)
+                or field.has_default()
+            )
+            else "yes"
+        )
         segment = field_segment(field) or ""
-        lines.append(f"| `{field.name}` | {_type(field)} | {required} | {segment} "
-                     f"| {_describe(field)} |")
+        lines.append(
+            f"| `{field.name}` | {_type(field)} | {required} | {segment} | {_describe(field)} |"
+        )
     return lines + [""]
 
 

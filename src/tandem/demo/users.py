@@ -28,9 +28,12 @@ LOGINS_FILE = "demo-logins.json"
 
 def _largest_police_agency() -> Agency | None:
     """The police department of the most populous jurisdiction."""
-    city = (Jurisdiction.objects.filter(owning_agency__kind=AgencyKind.POLICE)
-            .select_related("owning_agency").order_by(F("population").desc(nulls_last=True),
-                                                      "code").first())
+    city = (
+        Jurisdiction.objects.filter(owning_agency__kind=AgencyKind.POLICE)
+        .select_related("owning_agency")
+        .order_by(F("population").desc(nulls_last=True), "code")
+        .first()
+    )
     return city.owning_agency if city else None
 
 
@@ -42,8 +45,11 @@ def _placements() -> list[tuple[str, Role, Agency | None, Team | None, str | Non
     """
     police = _largest_police_agency()
     team = _ride_along_team(police)
-    provider = (team.clinical_agency if team and team.clinical_agency else
-                Agency.objects.filter(kind=AgencyKind.BEHAVIORAL_HEALTH).order_by("code").first())
+    provider = (
+        team.clinical_agency
+        if team and team.clinical_agency
+        else Agency.objects.filter(kind=AgencyKind.BEHAVIORAL_HEALTH).order_by("code").first()
+    )
     psap = Agency.objects.filter(kind=AgencyKind.PSAP).order_by("code").first()
     admin = Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN).order_by("code").first()
     return [
@@ -61,8 +67,11 @@ def _placements() -> list[tuple[str, Role, Agency | None, Team | None, str | Non
 
 
 def _ride_along_team(police: Agency | None) -> Team | None:
-    return Team.objects.filter(owning_agency=police,
-                               program_model=ProgramModel.RIDE_ALONG).order_by("code").first()
+    return (
+        Team.objects.filter(owning_agency=police, program_model=ProgramModel.RIDE_ALONG)
+        .order_by("code")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -77,17 +86,25 @@ def demo_users_ensure() -> list[dict]:
         user = User.objects.filter(username=username).first()
         if user is None or username not in known:
             password = f"{username}-{secrets.token_urlsafe(9)}"
-            user = user or User(username=username, first_name=username.title(),
-                                last_name="Demo")
+            user = user or User(username=username, first_name=username.title(), last_name="Demo")
             user.set_password(password)
             user.save()
             known[username] = password
         Membership.objects.get_or_create(user=user, owning_agency=agency, role=role)
         if team is not None:
-            TeamMember.objects.get_or_create(team=team, user=user, defaults={
-                "owning_agency": team.owning_agency, "role": team_role})
-        logins.append({"username": username, "password": known[username],
-                       "role": role.label, "agency": agency.name})
+            TeamMember.objects.get_or_create(
+                team=team,
+                user=user,
+                defaults={"owning_agency": team.owning_agency, "role": team_role},
+            )
+        logins.append(
+            {
+                "username": username,
+                "password": known[username],
+                "role": role.label,
+                "agency": agency.name,
+            }
+        )
     path.write_text(json.dumps(known, indent=1))
     path.chmod(0o600)
     return logins

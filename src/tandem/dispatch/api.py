@@ -13,16 +13,39 @@ from tandem.dispatch.models import Assignment, Call
 class AssignmentSerializer(SegmentedSerializer):
     class Meta:
         model = Assignment
-        fields = ["id", "team", "mode", "assigned_at", "en_route_at", "on_scene_at",
-                  "cleared_at", "officer_returned_at"]
+        fields = [
+            "id",
+            "team",
+            "mode",
+            "assigned_at",
+            "en_route_at",
+            "on_scene_at",
+            "cleared_at",
+            "officer_returned_at",
+        ]
 
 
 class CallSerializer(SegmentedSerializer):
     class Meta:
         model = Call
-        fields = ["id", "number", "source", "received_at", "call_type", "apco_code",
-                  "final_call_type", "priority", "location_text", "latitude", "longitude",
-                  "jurisdiction", "narrative", "behavioral_health", "subject", "status"]
+        fields = [
+            "id",
+            "number",
+            "source",
+            "received_at",
+            "call_type",
+            "apco_code",
+            "final_call_type",
+            "priority",
+            "location_text",
+            "latitude",
+            "longitude",
+            "jurisdiction",
+            "narrative",
+            "behavioral_health",
+            "subject",
+            "status",
+        ]
 
 
 class CallList(APIView):

@@ -48,12 +48,13 @@ class Call(Record):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     jurisdiction = models.ForeignKey(
-        "agencies.Jurisdiction", null=True, blank=True, on_delete=models.PROTECT,
+        "agencies.Jurisdiction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="calls",
     )
-    narrative = segment(
-        models.TextField(blank=True, help_text="Call-taker's narrative."), CJI
-    )
+    narrative = segment(models.TextField(blank=True, help_text="Call-taker's narrative."), CJI)
     behavioral_health = models.BooleanField(
         default=False, help_text="Behavioral-health nexus (mental health or substance use)."
     )
@@ -80,11 +81,15 @@ class Assignment(Record):
     on_scene_at = models.DateTimeField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     officer_returned_at = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="When the officer returned to patrol, leaving the clinician on scene.",
     )
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
 

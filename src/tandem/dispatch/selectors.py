@@ -4,8 +4,9 @@ from tandem.dispatch.models import Assignment, Call
 from tandem.privacy import selectors as gate
 
 
-def call_list(*, actor, behavioral_health: bool | None = None, limit: int = 100,
-              offset: int = 0) -> list[Call]:
+def call_list(
+    *, actor, behavioral_health: bool | None = None, limit: int = 100, offset: int = 0
+) -> list[Call]:
     calls = Call.objects.select_related("jurisdiction")
     if behavioral_health is not None:
         calls = calls.filter(behavioral_health=behavioral_health)

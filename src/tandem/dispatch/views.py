@@ -14,20 +14,32 @@ def call_list(request: HttpRequest) -> HttpResponse:
     page = page_number(request)
     bh = {"1": True, "0": False}.get(request.GET.get("bh", ""))
     calls = selectors.call_list(
-        actor=request.user, behavioral_health=bh, limit=PAGE_SIZE + 1,
+        actor=request.user,
+        behavioral_health=bh,
+        limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,
     )
-    return render(request, "dispatch/call_list.html", {
-        "calls": calls[:PAGE_SIZE], "page": page, "has_next": len(calls) > PAGE_SIZE,
-        "bh": request.GET.get("bh", ""),
-    })
+    return render(
+        request,
+        "dispatch/call_list.html",
+        {
+            "calls": calls[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(calls) > PAGE_SIZE,
+            "bh": request.GET.get("bh", ""),
+        },
+    )
 
 
 @requires(Perm.VIEW_CALLS)
 def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
     call = selectors.call_get(actor=request.user, call_id=call_id)
-    return render(request, "dispatch/call_detail.html", {
-        "call": call,
-        "assignments": selectors.call_assignments(actor=request.user, call=call),
-        "encounters": encounter_list(actor=request.user, call_id=call.pk),
-    })
+    return render(
+        request,
+        "dispatch/call_detail.html",
+        {
+            "call": call,
+            "assignments": selectors.call_assignments(actor=request.user, call=call),
+            "encounters": encounter_list(actor=request.user, call_id=call.pk),
+        },
+    )

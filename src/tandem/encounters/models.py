@@ -44,15 +44,24 @@ class Encounter(SensitiveRecord):
     """
 
     call = models.ForeignKey(
-        "dispatch.Call", null=True, blank=True, on_delete=models.PROTECT,
+        "dispatch.Call",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="encounters",
     )
     assignment = models.ForeignKey(
-        "dispatch.Assignment", null=True, blank=True, on_delete=models.PROTECT,
+        "dispatch.Assignment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="encounters",
     )
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.PROTECT,
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="encounters",
     )
     started_at = models.DateTimeField(db_index=True)

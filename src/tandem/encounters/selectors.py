@@ -6,8 +6,14 @@ from tandem.privacy import selectors as gate
 _RELATED = ("call", "person", "assignment__team", "owning_agency")
 
 
-def encounter_list(*, actor, person_id: int | None = None, call_id: int | None = None,
-                   limit: int = 100, offset: int = 0) -> list[Encounter]:
+def encounter_list(
+    *,
+    actor,
+    person_id: int | None = None,
+    call_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Encounter]:
     rows = Encounter.objects.select_related(*_RELATED)
     if person_id is not None:
         rows = rows.filter(person_id=person_id)

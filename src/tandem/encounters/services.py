@@ -21,8 +21,13 @@ def encounter_create(*, actor, owning_agency_id: int, **fields) -> Encounter:
         )
         encounter.full_clean()
         encounter.save()
-        audit_record(actor=actor, action="create", obj=encounter,
-                     person_id=encounter.person_id, segments=_health_segments_in(fields))
+        audit_record(
+            actor=actor,
+            action="create",
+            obj=encounter,
+            person_id=encounter.person_id,
+            segments=_health_segments_in(fields),
+        )
     return encounter
 
 
@@ -35,6 +40,11 @@ def encounter_update(*, actor, encounter_id: int, **changes) -> Encounter:
         encounter.updated_by = actor
         encounter.full_clean()
         encounter.save()
-        audit_record(actor=actor, action="update", obj=encounter,
-                     person_id=encounter.person_id, segments=_health_segments_in(changes))
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=encounter,
+            person_id=encounter.person_id,
+            segments=_health_segments_in(changes),
+        )
     return encounter

@@ -14,10 +14,15 @@ def encounter_list(request: HttpRequest) -> HttpResponse:
     encounters = selectors.encounter_list(
         actor=request.user, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
-    return render(request, "encounters/encounter_list.html", {
-        "encounters": encounters[:PAGE_SIZE], "page": page,
-        "has_next": len(encounters) > PAGE_SIZE,
-    })
+    return render(
+        request,
+        "encounters/encounter_list.html",
+        {
+            "encounters": encounters[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(encounters) > PAGE_SIZE,
+        },
+    )
 
 
 @requires(Perm.VIEW_ENCOUNTERS)

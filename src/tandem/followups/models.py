@@ -23,17 +23,26 @@ class FollowUpStatus(models.TextChoices):
 class FollowUp(SensitiveRecord):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     encounter = models.ForeignKey(
-        "encounters.Encounter", null=True, blank=True, on_delete=models.PROTECT,
+        "encounters.Encounter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="followups",
     )
     referral = models.ForeignKey(
-        "referrals.Referral", null=True, blank=True, on_delete=models.SET_NULL,
+        "referrals.Referral",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="followups",
     )
     kind = models.CharField(max_length=20, choices=FollowUpKind.choices)
     due_at = models.DateTimeField(db_index=True)
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     status = models.CharField(max_length=12, choices=FollowUpStatus.choices, default="open")

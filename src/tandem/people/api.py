@@ -14,8 +14,15 @@ from tandem.people.models import Person
 class PersonSerializer(SegmentedSerializer):
     class Meta:
         model = Person
-        fields = ["id", "given_name", "family_name", "preferred_name", "date_of_birth", "sex",
-                  "owning_agency"]
+        fields = [
+            "id",
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex",
+            "owning_agency",
+        ]
 
 
 class PersonQuery(Paging):

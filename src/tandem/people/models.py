@@ -18,7 +18,10 @@ class Person(Record):
     phone = models.CharField(max_length=32, blank=True)
     address = models.CharField(max_length=300, blank=True)
     jurisdiction = models.ForeignKey(
-        "agencies.Jurisdiction", null=True, blank=True, on_delete=models.SET_NULL,
+        "agencies.Jurisdiction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

@@ -10,7 +10,8 @@ def person_list(*, actor, query: str = "", limit: int = 100, offset: int = 0) ->
     people = Person.objects.select_related("owning_agency")
     for term in query.split():
         people = people.filter(
-            Q(family_name__istartswith=term) | Q(given_name__istartswith=term)
+            Q(family_name__istartswith=term)
+            | Q(given_name__istartswith=term)
             | Q(preferred_name__istartswith=term)
         )
     return gate.summaries(actor, people, limit=limit, offset=offset)
@@ -23,6 +24,7 @@ def person_get(*, actor, person_id: int) -> Person:
 def person_identifiers(*, actor, person: Person) -> list[PersonIdentifier]:
     """Identifiers held by the actor's own agencies only."""
     return list(
-        PersonIdentifier.objects.filter(person=person, owning_agency__in=actor.agency_ids())
-        .select_related("owning_agency")
+        PersonIdentifier.objects.filter(
+            person=person, owning_agency__in=actor.agency_ids()
+        ).select_related("owning_agency")
     )

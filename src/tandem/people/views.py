@@ -16,17 +16,27 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = selectors.person_list(
         actor=request.user, query=query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
-    return render(request, "people/person_list.html", {
-        "people": people[:PAGE_SIZE], "q": query, "page": page,
-        "has_next": len(people) > PAGE_SIZE,
-    })
+    return render(
+        request,
+        "people/person_list.html",
+        {
+            "people": people[:PAGE_SIZE],
+            "q": query,
+            "page": page,
+            "has_next": len(people) > PAGE_SIZE,
+        },
+    )
 
 
 @requires(Perm.VIEW_PEOPLE)
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get(actor=request.user, person_id=person_id)
-    return render(request, "people/person_detail.html", {
-        "person": person,
-        "identifiers": selectors.person_identifiers(actor=request.user, person=person),
-        "encounters": encounter_list(actor=request.user, person_id=person.pk),
-    })
+    return render(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "identifiers": selectors.person_identifiers(actor=request.user, person=person),
+            "encounters": encounter_list(actor=request.user, person_id=person.pk),
+        },
+    )

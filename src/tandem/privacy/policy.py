@@ -172,8 +172,7 @@ def redact(user, record):
                 disclosed.add(seg)
             continue
         field = record._meta.get_field(name)
-        setattr(record, name, None if field.null or isinstance(field, models.BooleanField)
-                else "")
+        setattr(record, name, None if field.null or isinstance(field, models.BooleanField) else "")
         withheld.add(name)
     record._redacted = True
     record.withheld = frozenset(withheld)
@@ -185,8 +184,7 @@ def strip(record):
     """Blank every segmented field: for lists and summaries that show none of them."""
     for name in segmented_fields(type(record)):
         field = record._meta.get_field(name)
-        setattr(record, name, None if field.null or isinstance(field, models.BooleanField)
-                else "")
+        setattr(record, name, None if field.null or isinstance(field, models.BooleanField) else "")
     record._redacted = True
     record.withheld = frozenset(segmented_fields(type(record)))
     return record

@@ -52,8 +52,12 @@ def audit_events(*, actor, limit: int = 100, offset: int = 0) -> list:
     from tandem.accounts.roles import Role
     from tandem.privacy.models import AuditEvent
 
-    agencies = [m.owning_agency_id for m in actor.memberships_cached()
-                if m.role == Role.PRIVACY_OFFICER]
-    rows = (AuditEvent.objects.filter(owning_agency__in=agencies)
-            .select_related("actor", "owning_agency").order_by("-at", "-id"))
+    agencies = [
+        m.owning_agency_id for m in actor.memberships_cached() if m.role == Role.PRIVACY_OFFICER
+    ]
+    rows = (
+        AuditEvent.objects.filter(owning_agency__in=agencies)
+        .select_related("actor", "owning_agency")
+        .order_by("-at", "-id")
+    )
     return list(rows[offset : offset + limit])

@@ -12,6 +12,12 @@ from tandem.privacy.selectors import audit_events
 def audit_list(request: HttpRequest) -> HttpResponse:
     page = page_number(request)
     events = audit_events(actor=request.user, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "privacy/audit_list.html", {
-        "events": events[:PAGE_SIZE], "page": page, "has_next": len(events) > PAGE_SIZE,
-    })
+    return render(
+        request,
+        "privacy/audit_list.html",
+        {
+            "events": events[:PAGE_SIZE],
+            "page": page,
+            "has_next": len(events) > PAGE_SIZE,
+        },
+    )

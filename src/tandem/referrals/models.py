@@ -17,7 +17,10 @@ class ReferralStatus(models.TextChoices):
 
 class Referral(SensitiveRecord):
     encounter = models.ForeignKey(
-        "encounters.Encounter", null=True, blank=True, on_delete=models.PROTECT,
+        "encounters.Encounter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="referrals",
     )
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,125 +15,500 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Short stable identifier.', max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('police', 'Police department'), ('behavioral_health', 'Behavioral-health provider'), ('ems', 'Emergency medical services'), ('fire', 'Fire department'), ('psap', '911 center'), ('hospital', 'Hospital'), ('jail', 'Jail'), ('regional_admin', 'Regional administrator')], max_length=32)),
-                ('ori', models.CharField(blank=True, help_text='FBI Originating Agency Identifier (police).', max_length=9)),
-                ('part2_program', models.BooleanField(default=False, help_text='Holds itself out as providing substance-use treatment (42 CFR Part 2).')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(blank=True, help_text='Administrator that registered the agency; blank for the administrator.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Short stable identifier.", max_length=40, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police department"),
+                            ("behavioral_health", "Behavioral-health provider"),
+                            ("ems", "Emergency medical services"),
+                            ("fire", "Fire department"),
+                            ("psap", "911 center"),
+                            ("hospital", "Hospital"),
+                            ("jail", "Jail"),
+                            ("regional_admin", "Regional administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "ori",
+                    models.CharField(
+                        blank=True,
+                        help_text="FBI Originating Agency Identifier (police).",
+                        max_length=9,
+                    ),
+                ),
+                (
+                    "part2_program",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Holds itself out as providing substance-use treatment (42 CFR Part 2).",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Administrator that registered the agency; blank for the administrator.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Jurisdiction',
+            name="Jurisdiction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('city', 'City'), ('town', 'Town'), ('county', 'County (unincorporated)')], max_length=16)),
-                ('population', models.PositiveIntegerField(blank=True, null=True)),
-                ('latitude', models.FloatField(help_text='Centroid latitude (WGS 84).')),
-                ('longitude', models.FloatField(help_text='Centroid longitude (WGS 84).')),
-                ('radius_km', models.FloatField(default=5.0, help_text='Approximate radius for addresses.')),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city", "City"),
+                            ("town", "Town"),
+                            ("county", "County (unincorporated)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("population", models.PositiveIntegerField(blank=True, null=True)),
+                ("latitude", models.FloatField(help_text="Centroid latitude (WGS 84).")),
+                ("longitude", models.FloatField(help_text="Centroid longitude (WGS 84).")),
+                (
+                    "radius_km",
+                    models.FloatField(default=5.0, help_text="Approximate radius for addresses."),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('call_sign', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('program_model', models.CharField(choices=[('ride_along', 'Embedded ride-along (officer and clinician together)'), ('on_call', 'On-call clinician (requested by an officer on scene)'), ('clinician_only', 'Clinician-only team'), ('navigator', 'Navigator / follow-up'), ('floater', 'Floater clinician for several jurisdictions'), ('telehealth', 'Tele-behavioral-health (remote clinician)')], max_length=24)),
-                ('status', models.CharField(choices=[('available', 'Available'), ('assigned', 'Assigned'), ('en_route', 'En route'), ('on_scene', 'On scene'), ('transporting', 'Transporting'), ('out_of_service', 'Out of service'), ('off_duty', 'Off duty')], default='off_duty', max_length=20)),
-                ('status_since', models.DateTimeField(default=django.utils.timezone.now)),
-                ('base_latitude', models.FloatField(blank=True, null=True)),
-                ('base_longitude', models.FloatField(blank=True, null=True)),
-                ('requires_certification', models.CharField(blank=True, help_text='Certification every member must hold (for example CIT), if any.', max_length=80)),
-                ('coverage', models.ManyToManyField(blank=True, related_name='teams', to='agencies.jurisdiction')),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("call_sign", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "program_model",
+                    models.CharField(
+                        choices=[
+                            ("ride_along", "Embedded ride-along (officer and clinician together)"),
+                            ("on_call", "On-call clinician (requested by an officer on scene)"),
+                            ("clinician_only", "Clinician-only team"),
+                            ("navigator", "Navigator / follow-up"),
+                            ("floater", "Floater clinician for several jurisdictions"),
+                            ("telehealth", "Tele-behavioral-health (remote clinician)"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("available", "Available"),
+                            ("assigned", "Assigned"),
+                            ("en_route", "En route"),
+                            ("on_scene", "On scene"),
+                            ("transporting", "Transporting"),
+                            ("out_of_service", "Out of service"),
+                            ("off_duty", "Off duty"),
+                        ],
+                        default="off_duty",
+                        max_length=20,
+                    ),
+                ),
+                ("status_since", models.DateTimeField(default=django.utils.timezone.now)),
+                ("base_latitude", models.FloatField(blank=True, null=True)),
+                ("base_longitude", models.FloatField(blank=True, null=True)),
+                (
+                    "requires_certification",
+                    models.CharField(
+                        blank=True,
+                        help_text="Certification every member must hold (for example CIT), if any.",
+                        max_length=80,
+                    ),
+                ),
+                (
+                    "coverage",
+                    models.ManyToManyField(
+                        blank=True, related_name="teams", to="agencies.jurisdiction"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['call_sign'],
+                "ordering": ["call_sign"],
             },
         ),
         migrations.CreateModel(
-            name='Shift',
+            name="Shift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('weekday', models.PositiveSmallIntegerField(help_text='0 = Monday ... 6 = Sunday.')),
-                ('start', models.TimeField()),
-                ('end', models.TimeField(help_text='Equal to start means 24 hours.')),
-                ('kind', models.CharField(choices=[('staffed', 'Staffed (dispatchable)'), ('on_call', 'On call (reachable by phone, responds on request)')], default='staffed', max_length=16)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('on_call_user', models.ForeignKey(blank=True, help_text='Clinician carrying the phone for an on-call block.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='agencies.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(help_text="0 = Monday ... 6 = Sunday."),
+                ),
+                ("start", models.TimeField()),
+                ("end", models.TimeField(help_text="Equal to start means 24 hours.")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("staffed", "Staffed (dispatchable)"),
+                            ("on_call", "On call (reachable by phone, responds on request)"),
+                        ],
+                        default="staffed",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "on_call_user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Clinician carrying the phone for an on-call block.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shifts",
+                        to="agencies.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'weekday', 'start'],
+                "ordering": ["team", "weekday", "start"],
             },
         ),
         migrations.CreateModel(
-            name='Code',
+            name="Code",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('list', models.CharField(choices=[('call_type', 'Local call type'), ('disposition', 'Encounter disposition')], max_length=24)),
-                ('code', models.CharField(max_length=80)),
-                ('label', models.CharField(max_length=200)),
-                ('standard', models.CharField(blank=True, help_text='Standard value: an APCO incident type for call types, a disposition code.', max_length=40)),
-                ('behavioral_health', models.BooleanField(default=False)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "list",
+                    models.CharField(
+                        choices=[
+                            ("call_type", "Local call type"),
+                            ("disposition", "Encounter disposition"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("code", models.CharField(max_length=80)),
+                ("label", models.CharField(max_length=200)),
+                (
+                    "standard",
+                    models.CharField(
+                        blank=True,
+                        help_text="Standard value: an APCO incident type for call types, a disposition code.",
+                        max_length=40,
+                    ),
+                ),
+                ("behavioral_health", models.BooleanField(default=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['list', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('owning_agency', 'list', 'code'), name='code_unique_per_list')],
+                "ordering": ["list", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("owning_agency", "list", "code"), name="code_unique_per_list"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('role', models.CharField(choices=[('officer', 'Officer'), ('clinician', 'Clinician'), ('navigator', 'Navigator'), ('peer', 'Peer specialist'), ('emt', 'EMT / paramedic')], max_length=16)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='agencies.team')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("officer", "Officer"),
+                            ("clinician", "Clinician"),
+                            ("navigator", "Navigator"),
+                            ("peer", "Peer specialist"),
+                            ("emt", "EMT / paramedic"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="agencies.team",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="team_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('team', 'user'), name='team_member_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("team", "user"), name="team_member_once")
+                ],
             },
         ),
     ]

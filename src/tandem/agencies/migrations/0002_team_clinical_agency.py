@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='clinical_agency',
-            field=models.ForeignKey(blank=True, help_text="Behavioral-health provider employing the team's clinicians; it owns the clinical record of the team's encounters.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency'),
+            model_name="team",
+            name="clinical_agency",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Behavioral-health provider employing the team's clinicians; it owns the clinical record of the team's encounters.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="agencies.agency",
+            ),
         ),
     ]

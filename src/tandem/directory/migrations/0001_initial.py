@@ -7,39 +7,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('name', models.CharField(max_length=200)),
-                ('organization_name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('category', models.CharField(choices=[('crisis_stabilization', 'Crisis stabilization'), ('detox', 'Detox / withdrawal management'), ('outpatient_mh', 'Outpatient mental health'), ('peer_support', 'Peer support'), ('housing', 'Housing'), ('veterans', 'Veterans'), ('youth', 'Youth'), ('sud_treatment', 'Substance-use treatment')], max_length=32)),
-                ('status', models.CharField(default='active', max_length=24)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('phone', models.CharField(blank=True, max_length=32)),
-                ('hours', models.CharField(blank=True, max_length=200)),
-                ('minimum_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('maximum_age', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('eligibility', models.TextField(blank=True)),
-                ('part2_program', models.BooleanField(default=False, help_text='Referrals here disclose substance-use treatment (Part 2).')),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("name", models.CharField(max_length=200)),
+                ("organization_name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("crisis_stabilization", "Crisis stabilization"),
+                            ("detox", "Detox / withdrawal management"),
+                            ("outpatient_mh", "Outpatient mental health"),
+                            ("peer_support", "Peer support"),
+                            ("housing", "Housing"),
+                            ("veterans", "Veterans"),
+                            ("youth", "Youth"),
+                            ("sud_treatment", "Substance-use treatment"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("status", models.CharField(default="active", max_length=24)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("phone", models.CharField(blank=True, max_length=32)),
+                ("hours", models.CharField(blank=True, max_length=200)),
+                ("minimum_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("maximum_age", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("eligibility", models.TextField(blank=True)),
+                (
+                    "part2_program",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Referrals here disclose substance-use treatment (Part 2).",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

@@ -7,66 +7,248 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('people', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('number', models.CharField(help_text='CAD incident number.', max_length=32, unique=True)),
-                ('source', models.CharField(choices=[('911', '911'), ('988', '988 transfer'), ('officer_request', 'Officer request'), ('self_initiated', 'Self-initiated by a team'), ('cad_feed', 'CAD feed')], max_length=16)),
-                ('received_at', models.DateTimeField(db_index=True)),
-                ('call_type', models.CharField(help_text='Local call type as taken.', max_length=80)),
-                ('apco_code', models.CharField(blank=True, help_text='APCO ANS 2.103.1 common incident type.', max_length=16)),
-                ('final_call_type', models.CharField(blank=True, help_text='Call type after recoding, if it changed.', max_length=80)),
-                ('priority', models.PositiveSmallIntegerField(default=3, help_text='1 = most urgent.')),
-                ('location_text', models.CharField(blank=True, max_length=300)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('narrative', models.TextField(blank=True, help_text="Call-taker's narrative.")),
-                ('behavioral_health', models.BooleanField(default=False, help_text='Behavioral-health nexus (mental health or substance use).')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('assigned', 'Assigned'), ('closed', 'Closed')], default='pending', max_length=16)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('jurisdiction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='calls', to='agencies.jurisdiction')),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='people.person')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "number",
+                    models.CharField(help_text="CAD incident number.", max_length=32, unique=True),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("911", "911"),
+                            ("988", "988 transfer"),
+                            ("officer_request", "Officer request"),
+                            ("self_initiated", "Self-initiated by a team"),
+                            ("cad_feed", "CAD feed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("received_at", models.DateTimeField(db_index=True)),
+                (
+                    "call_type",
+                    models.CharField(help_text="Local call type as taken.", max_length=80),
+                ),
+                (
+                    "apco_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="APCO ANS 2.103.1 common incident type.",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "final_call_type",
+                    models.CharField(
+                        blank=True,
+                        help_text="Call type after recoding, if it changed.",
+                        max_length=80,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(default=3, help_text="1 = most urgent."),
+                ),
+                ("location_text", models.CharField(blank=True, max_length=300)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("narrative", models.TextField(blank=True, help_text="Call-taker's narrative.")),
+                (
+                    "behavioral_health",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Behavioral-health nexus (mental health or substance use).",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("assigned", "Assigned"),
+                            ("closed", "Closed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="calls",
+                        to="agencies.jurisdiction",
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="calls",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('mode', models.CharField(choices=[('clinician_only', 'Clinician-only team'), ('co_responder', 'Co-responder team'), ('clinician_callout', 'Police with clinician call-out'), ('police_ems', 'Police / EMS only'), ('phone_988', '988 phone response'), ('navigator', 'Navigator follow-up only')], max_length=24)),
-                ('assigned_at', models.DateTimeField()),
-                ('en_route_at', models.DateTimeField(blank=True, null=True)),
-                ('on_scene_at', models.DateTimeField(blank=True, null=True)),
-                ('cleared_at', models.DateTimeField(blank=True, null=True)),
-                ('officer_returned_at', models.DateTimeField(blank=True, help_text='When the officer returned to patrol, leaving the clinician on scene.', null=True)),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.team')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='dispatch.call')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("clinician_only", "Clinician-only team"),
+                            ("co_responder", "Co-responder team"),
+                            ("clinician_callout", "Police with clinician call-out"),
+                            ("police_ems", "Police / EMS only"),
+                            ("phone_988", "988 phone response"),
+                            ("navigator", "Navigator follow-up only"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("assigned_at", models.DateTimeField()),
+                ("en_route_at", models.DateTimeField(blank=True, null=True)),
+                ("on_scene_at", models.DateTimeField(blank=True, null=True)),
+                ("cleared_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "officer_returned_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When the officer returned to patrol, leaving the clinician on scene.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.team",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="dispatch.call",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['assigned_at'],
+                "ordering": ["assigned_at"],
             },
         ),
     ]

@@ -7,51 +7,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('dispatch', '0001_initial'),
-        ('people', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("dispatch", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Encounter',
+            name="Encounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('modality', models.CharField(choices=[('in_person', 'In person'), ('phone', 'Phone'), ('video', 'Tablet video')], default='in_person', max_length=16)),
-                ('clinician_assessed', models.BooleanField(default=False, help_text='A clinician assessed the person on site (or by video).')),
-                ('disposition', models.CharField(blank=True, choices=[('resolved_on_scene', 'Resolved on scene'), ('transport_crisis_center', 'Voluntary transport to crisis center'), ('transport_ed', 'Voluntary transport to emergency department'), ('transport_detox', 'Voluntary transport to detox / sobering'), ('transport_clinic', 'Voluntary transport to walk-in clinic'), ('involuntary_hold', 'Involuntary hold'), ('arrest', 'Arrest with charges'), ('citation', 'Citation'), ('referral_only', 'Referral only'), ('declined', 'Declined services'), ('unable_to_locate', 'Unable to locate'), ('cancelled', 'Cancelled')], max_length=32)),
-                ('local_disposition', models.CharField(blank=True, help_text="Program's own code, mapped to `disposition`.", max_length=80)),
-                ('transport_destination', models.CharField(blank=True, max_length=200)),
-                ('needs_emergency_care', models.BooleanField(default=False, help_text='Screening indicates emergency care; visible to officers.')),
-                ('weapons_present', models.BooleanField(default=False)),
-                ('safety_notes', models.TextField(blank=True, help_text='Hazards for responders.')),
-                ('force_used', models.BooleanField(default=False)),
-                ('injuries', models.BooleanField(default=False)),
-                ('charges', models.TextField(blank=True, help_text='Charges, if arrested.')),
-                ('police_narrative', models.TextField(blank=True)),
-                ('risk_level', models.CharField(blank=True, choices=[('low', 'Low'), ('moderate', 'Moderate'), ('high', 'High')], max_length=16)),
-                ('presenting_problem', models.TextField(blank=True)),
-                ('clinical_notes', models.TextField(blank=True)),
-                ('diagnosis_impression', models.CharField(blank=True, help_text='Working impression.', max_length=200)),
-                ('substance_use_notes', models.TextField(blank=True, help_text='Substance-use treatment information.')),
-                ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='encounters', to='dispatch.assignment')),
-                ('call', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='encounters', to='dispatch.call')),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='encounters', to='people.person')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(db_index=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "modality",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("phone", "Phone"),
+                            ("video", "Tablet video"),
+                        ],
+                        default="in_person",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "clinician_assessed",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A clinician assessed the person on site (or by video).",
+                    ),
+                ),
+                (
+                    "disposition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("resolved_on_scene", "Resolved on scene"),
+                            ("transport_crisis_center", "Voluntary transport to crisis center"),
+                            ("transport_ed", "Voluntary transport to emergency department"),
+                            ("transport_detox", "Voluntary transport to detox / sobering"),
+                            ("transport_clinic", "Voluntary transport to walk-in clinic"),
+                            ("involuntary_hold", "Involuntary hold"),
+                            ("arrest", "Arrest with charges"),
+                            ("citation", "Citation"),
+                            ("referral_only", "Referral only"),
+                            ("declined", "Declined services"),
+                            ("unable_to_locate", "Unable to locate"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "local_disposition",
+                    models.CharField(
+                        blank=True,
+                        help_text="Program's own code, mapped to `disposition`.",
+                        max_length=80,
+                    ),
+                ),
+                ("transport_destination", models.CharField(blank=True, max_length=200)),
+                (
+                    "needs_emergency_care",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Screening indicates emergency care; visible to officers.",
+                    ),
+                ),
+                ("weapons_present", models.BooleanField(default=False)),
+                ("safety_notes", models.TextField(blank=True, help_text="Hazards for responders.")),
+                ("force_used", models.BooleanField(default=False)),
+                ("injuries", models.BooleanField(default=False)),
+                ("charges", models.TextField(blank=True, help_text="Charges, if arrested.")),
+                ("police_narrative", models.TextField(blank=True)),
+                (
+                    "risk_level",
+                    models.CharField(
+                        blank=True,
+                        choices=[("low", "Low"), ("moderate", "Moderate"), ("high", "High")],
+                        max_length=16,
+                    ),
+                ),
+                ("presenting_problem", models.TextField(blank=True)),
+                ("clinical_notes", models.TextField(blank=True)),
+                (
+                    "diagnosis_impression",
+                    models.CharField(blank=True, help_text="Working impression.", max_length=200),
+                ),
+                (
+                    "substance_use_notes",
+                    models.TextField(blank=True, help_text="Substance-use treatment information."),
+                ),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="encounters",
+                        to="dispatch.assignment",
+                    ),
+                ),
+                (
+                    "call",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="encounters",
+                        to="dispatch.call",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="encounters",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
     ]

@@ -7,64 +7,186 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('people', '0001_initial'),
+        ("agencies", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_role', models.CharField(blank=True, max_length=24)),
-                ('action', models.CharField(help_text='read, create, update, login ...', max_length=40)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=40)),
-                ('segments', models.CharField(blank=True, help_text='Segments touched.', max_length=80)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('legal_basis', models.CharField(blank=True, max_length=120)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='people.person')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_role", models.CharField(blank=True, max_length=24)),
+                (
+                    "action",
+                    models.CharField(help_text="read, create, update, login ...", max_length=40),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=40)),
+                (
+                    "segments",
+                    models.CharField(blank=True, help_text="Segments touched.", max_length=80),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("legal_basis", models.CharField(blank=True, max_length=120)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recipient_description', models.CharField(help_text='Recipients by name or class, as written on the form.', max_length=300)),
-                ('information_description', models.TextField(help_text='Specific description of the information, including any SUD information.')),
-                ('includes_part2', models.BooleanField(default=False)),
-                ('purpose', models.CharField(max_length=300)),
-                ('revocation_statement', models.TextField(help_text='The right to revoke, how to revoke, and the reliance exception.')),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('expiry_event', models.CharField(blank=True, max_length=200)),
-                ('signed_by', models.CharField(help_text='Patient or authorised person.', max_length=200)),
-                ('signed_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, help_text='Blank for records written by the system.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owning_agency', models.ForeignKey(help_text='Agency responsible for this record.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consents', to='people.person')),
-                ('recipients', models.ManyToManyField(blank=True, related_name='+', to='agencies.agency')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "recipient_description",
+                    models.CharField(
+                        help_text="Recipients by name or class, as written on the form.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "information_description",
+                    models.TextField(
+                        help_text="Specific description of the information, including any SUD information."
+                    ),
+                ),
+                ("includes_part2", models.BooleanField(default=False)),
+                ("purpose", models.CharField(max_length=300)),
+                (
+                    "revocation_statement",
+                    models.TextField(
+                        help_text="The right to revoke, how to revoke, and the reliance exception."
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("expiry_event", models.CharField(blank=True, max_length=200)),
+                (
+                    "signed_by",
+                    models.CharField(help_text="Patient or authorised person.", max_length=200),
+                ),
+                ("signed_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for records written by the system.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owning_agency",
+                    models.ForeignKey(
+                        help_text="Agency responsible for this record.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consents",
+                        to="people.person",
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.ManyToManyField(blank=True, related_name="+", to="agencies.agency"),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at'],
+                "ordering": ["-signed_at"],
             },
         ),
     ]

@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = "Write docs/data-dictionary.md from the models."
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", default=str(settings.REPO_DIR / "docs" /
-                                                   "data-dictionary.md"))
+        parser.add_argument(
+            "--output", default=str(settings.REPO_DIR / "docs" / "data-dictionary.md")
+        )
 
     def handle(self, *args, output: str, **options):
         path = Path(output)

@@ -5,8 +5,8 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from tandem.dispatch.models import Call
 from tandem.demo.users import demo_users_ensure
+from tandem.dispatch.models import Call
 
 REGION = Path(__file__).resolve().parents[2] / "region.yaml"
 
@@ -38,6 +38,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\nTandem demo at http://{addrport}/  — demo logins:\n")
         width = max(len(login["username"]) for login in logins)
         for login in logins:
-            self.stdout.write(f"  {login['username']:<{width}}  {login['password']:<24}"
-                              f"  {login['role']}, {login['agency']}")
+            self.stdout.write(
+                f"  {login['username']:<{width}}  {login['password']:<24}"
+                f"  {login['role']}, {login['agency']}"
+            )
         self.stdout.write("")
