@@ -3,46 +3,19 @@
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
-from tandem.accounts.roles import Role
+from tandem.accounts.roles import Perm
 
-# The pages each role's primary navigation links to, in order, as (label, URL name).
-# A URL name that is not wired yet is skipped, so apps can land one at a time.
-ROLE_NAV: dict[str, list[tuple[str, str]]] = {
-    Role.DISPATCHER: [
-        ("Home", "home"),
-        ("Calls", "dispatch:call_list"),
-        ("People", "people:person_list"),
-    ],
-    Role.OFFICER: [
-        ("Home", "home"),
-        ("Calls", "dispatch:call_list"),
-        ("Encounters", "encounters:encounter_list"),
-        ("People", "people:person_list"),
-    ],
-    Role.CLINICIAN: [
-        ("Home", "home"),
-        ("Calls", "dispatch:call_list"),
-        ("Encounters", "encounters:encounter_list"),
-        ("People", "people:person_list"),
-    ],
-    Role.NAVIGATOR: [
-        ("Home", "home"),
-        ("People", "people:person_list"),
-        ("Encounters", "encounters:encounter_list"),
-    ],
-    Role.SUPERVISOR: [
-        ("Home", "home"),
-        ("Calls", "dispatch:call_list"),
-        ("Encounters", "encounters:encounter_list"),
-        ("People", "people:person_list"),
-    ],
-    Role.ANALYST: [("Home", "home"), ("API", "api-docs")],
-    Role.REGIONAL_ADMIN: [("Home", "home")],
-    Role.PRIVACY_OFFICER: [("Home", "home"), ("Audit log", "privacy:audit_list")],
-    Role.SYSTEM_ADMIN: [("Home", "home"), ("API", "api-docs")],
-}
+# Primary navigation, in order: (label, URL name, permission that shows it). A link
+# appears exactly when the user's roles grant the permission the page itself checks.
+NAV: list[tuple[str, str, Perm | None]] = [
+    ("Home", "home", None),
+    ("Calls", "dispatch:call_list", Perm.VIEW_CALLS),
+    ("Encounters", "encounters:encounter_list", Perm.VIEW_ENCOUNTERS),
+    ("People", "people:person_list", Perm.VIEW_PEOPLE),
+    ("Audit log", "privacy:audit_list", Perm.VIEW_AUDIT),
+]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -50,23 +23,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "current_membership": None}
-    membership = user.primary_membership
-    role = membership.role if membership else None
-    return {
-        "nav_items": nav_items(ROLE_NAV.get(role, []), request.path),
-        "current_membership": membership,
-    }
-
-
-def nav_items(entries: list[tuple[str, str]], path: str) -> list[dict[str, Any]]:
     items = []
-    for label, url_name in entries:
-        try:
+    for label, url_name, perm in NAV:
+        if perm is None or user.has_perm_in(perm):
             url = reverse(url_name)
-        except NoReverseMatch:
-            continue
-        items.append({"label": label, "url": url, "current": is_current(url, path)})
-    return items
+            items.append({"label": label, "url": url, "current": is_current(url, request.path)})
+    return {"nav_items": items, "current_membership": user.primary_membership}
 
 
 def is_current(url: str, path: str) -> bool:
