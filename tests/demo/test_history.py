@@ -172,7 +172,8 @@ def test_calls_belong_to_their_police_and_encounters_to_the_treating_provider(ge
         assert owners[jurisdiction_id] == owner
     # Encounters belong to the treating provider: the team's clinical agency, if any.
     for team_owner, clinical, owner in Encounter._base_manager.values_list(
-        "assignment__team__owning_agency_id", "assignment__team__clinical_agency_id",
+        "assignment__team__owning_agency_id",
+        "assignment__team__clinical_agency_id",
         "owning_agency_id",
     ):
         assert (clinical or team_owner) == owner
