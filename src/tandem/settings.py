@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tandem.referrals",
     "tandem.followups",
     "tandem.privacy",
+    "tandem.interop",
     "tandem.demo",
 ]
 
@@ -189,6 +190,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also makes VAR_DIR for the SQL
 # `make demo` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The program's triage protocol (YAML); the demo protocol when unset.
+TRIAGE_PROTOCOL = env("TANDEM_TRIAGE_PROTOCOL", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -6,12 +6,32 @@ from drf_spectacular.views import SpectacularAPIView
 from tandem.accounts.views import home
 from tandem.core.views import healthz
 from tandem.dispatch import api as dispatch_api
+from tandem.dispatch import api_intake
 from tandem.encounters import api as encounters_api
 from tandem.people import api as people_api
 
 api_patterns = [
-    path("calls", dispatch_api.CallList.as_view(), name="call_list"),
+    path("calls", api_intake.Calls.as_view(), name="call_list"),
     path("calls/<int:call_id>", dispatch_api.CallDetail.as_view(), name="call_detail"),
+    path("calls/<int:call_id>/eido", api_intake.CallEido.as_view(), name="call_eido"),
+    path("calls/<int:call_id>/assignments", api_intake.CallAssign.as_view(), name="call_assign"),
+    path(
+        "calls/<int:call_id>/clinician-request",
+        api_intake.ClinicianRequest.as_view(),
+        name="clinician_request",
+    ),
+    path("calls/<int:call_id>/recode", api_intake.CallRecode.as_view(), name="call_recode"),
+    path(
+        "assignments/<int:assignment_id>/status",
+        api_intake.AssignmentStatus.as_view(),
+        name="assignment_status",
+    ),
+    path(
+        "teams/<int:team_id>/self-initiated",
+        api_intake.SelfInitiate.as_view(),
+        name="self_initiate",
+    ),
+    path("eido/incidents", api_intake.EidoIngest.as_view(), name="eido_ingest"),
     path("encounters", encounters_api.EncounterList.as_view(), name="encounter_list"),
     path(
         "encounters/<int:encounter_id>",

@@ -30,6 +30,7 @@ from tandem.agencies.models import (
 from tandem.agencies.program import ProgramInvalid, program_parse
 from tandem.agencies.services import program_load
 from tandem.encounters.models import Disposition
+from tandem.interop.eido import apco_codes
 from tandem.privacy.models import AuditEvent
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,9 +154,9 @@ def test_the_demo_codes_map_to_apco_types_and_standard_dispositions() -> None:
     call_types = Code.objects.filter(list=CodeList.CALL_TYPE)
     apco = set(call_types.values_list("standard", flat=True))
     assert {"EDP", "SUICTHRT", "SUICIDE", "OD", "INTOX", "WELFARE", "DRUGS", "CITASST"} <= apco
-    assert {"THEFT", "TRAFFIC", "ALARM", "DISTURB", "ASSAULT", "DOMESTIC"} <= apco
+    assert apco <= apco_codes(), "every standard is an APCO ANS 2.103.1 incident type"
     assert call_types.get(standard="SUICTHRT").behavioral_health
-    assert not call_types.get(standard="THEFT").behavioral_health
+    assert not call_types.get(standard="LARCENY").behavioral_health
     dispositions = Code.objects.filter(list=CodeList.DISPOSITION)
     assert set(dispositions.values_list("standard", flat=True)) == set(Disposition.values)
     assert dispositions.get(code="GOA").standard == Disposition.UNABLE_TO_LOCATE

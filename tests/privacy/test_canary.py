@@ -112,6 +112,8 @@ def sample_urls(region) -> list[str]:
         "call_id": region.call.pk,
         "encounter_id": region.encounter.pk,
         "person_id": region.person.pk,
+        "assignment_id": region.assignment.pk,
+        "team_id": region.team.pk,
     }
     urls = []
     for route in route_patterns():

@@ -26,17 +26,27 @@ class Perm(StrEnum):
     VIEW_AGGREGATES = "view_aggregates"
     VIEW_AUDIT = "view_audit"
     MANAGE_PROGRAM = "manage_program"
+    UPDATE_UNITS = "update_units"  # record en route / on scene / cleared for a team
+    REQUEST_CLINICIAN = "request_clinician"
+    RECODE_CALLS = "recode_calls"
 
 
 # Roles whose members read person-level records (subject to the privacy policy).
 CASEWORK = {Perm.VIEW_CALLS, Perm.VIEW_ENCOUNTERS, Perm.VIEW_PEOPLE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.DISPATCHER: frozenset({Perm.VIEW_CALLS, Perm.TAKE_CALLS, Perm.VIEW_PEOPLE}),
-    Role.OFFICER: frozenset(CASEWORK),
-    Role.CLINICIAN: frozenset(CASEWORK | {Perm.WORK_FOLLOWUPS}),
+    Role.DISPATCHER: frozenset(
+        {Perm.VIEW_CALLS, Perm.TAKE_CALLS, Perm.VIEW_PEOPLE, Perm.UPDATE_UNITS, Perm.RECODE_CALLS}
+    ),
+    Role.OFFICER: frozenset(CASEWORK | {Perm.UPDATE_UNITS, Perm.REQUEST_CLINICIAN}),
+    Role.CLINICIAN: frozenset(
+        CASEWORK | {Perm.WORK_FOLLOWUPS, Perm.UPDATE_UNITS, Perm.RECODE_CALLS}
+    ),
     Role.NAVIGATOR: frozenset(CASEWORK | {Perm.WORK_FOLLOWUPS}),
-    Role.SUPERVISOR: frozenset(CASEWORK | {Perm.WORK_FOLLOWUPS, Perm.VIEW_AGGREGATES}),
+    Role.SUPERVISOR: frozenset(
+        CASEWORK
+        | {Perm.WORK_FOLLOWUPS, Perm.VIEW_AGGREGATES, Perm.UPDATE_UNITS, Perm.REQUEST_CLINICIAN}
+    ),
     Role.ANALYST: frozenset({Perm.VIEW_AGGREGATES}),
     Role.REGIONAL_ADMIN: frozenset({Perm.VIEW_AGGREGATES, Perm.MANAGE_PROGRAM}),
     Role.PRIVACY_OFFICER: frozenset({Perm.VIEW_AUDIT, Perm.VIEW_AGGREGATES}),

@@ -108,7 +108,12 @@ class UnitStatus(models.TextChoices):
     ON_SCENE = "on_scene", "On scene"
     TRANSPORTING = "transporting", "Transporting"
     OUT_OF_SERVICE = "out_of_service", "Out of service"
-    OFF_DUTY = "off_duty", "Off duty"
+
+
+# Statuses in which a team is committed to a call.
+BUSY_STATUSES = frozenset(
+    {UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING}
+)
 
 
 class Team(Record):
@@ -129,7 +134,10 @@ class Team(Record):
     )
     coverage = models.ManyToManyField(Jurisdiction, related_name="teams", blank=True)
     status = models.CharField(
-        max_length=20, choices=UnitStatus.choices, default=UnitStatus.OFF_DUTY
+        max_length=20,
+        choices=UnitStatus.choices,
+        default=UnitStatus.AVAILABLE,
+        help_text="Unit status set by dispatch; whether the team is on duty comes from its shifts.",
     )
     status_since = models.DateTimeField(default=timezone.now)
     base_latitude = models.FloatField(null=True, blank=True)

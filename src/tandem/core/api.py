@@ -2,14 +2,39 @@
 
 from django.http import Http404
 from rest_framework import permissions, serializers
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tandem.accounts.roles import Perm
 
 
 def exception_handler(exc, context):
-    """DRF's handler; error bodies name the problem, never echo record contents."""
-    return drf_exception_handler(exc, context)
+    """DRF's handler, with every 400 as {"errors": [{"path": "$.a.b", "message": ...}]}.
+
+    Messages name the field and what was expected; they never echo stored records.
+    """
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, (ValidationError, ParseError)):
+        detail = exc.detail if isinstance(exc, ValidationError) else {"$": [str(exc.detail)]}
+        response.data = {"errors": list(_flatten(detail, "$"))}
+    return response
+
+
+def _flatten(detail, path: str):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in ("$", "non_field_errors"):
+                yield from _flatten(value, path)
+            else:
+                yield from _flatten(value, f"{path}.{key}")
+    elif isinstance(detail, list) and detail and all(isinstance(d, str) for d in detail):
+        for message in detail:
+            yield {"path": path, "message": str(message)}
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            yield from _flatten(value, f"{path}[{index}]")
+    else:
+        yield {"path": path, "message": str(detail)}
 
 
 def role_permission(perm: Perm) -> type[permissions.BasePermission]:

@@ -1,6 +1,11 @@
 """Reads of calls and assignments, through the privacy gate."""
 
-from tandem.dispatch.models import Assignment, Call
+from django.db.models import Q
+from django.http import Http404
+
+from tandem.accounts.roles import Perm
+from tandem.agencies.models import Agency, Jurisdiction, ProgramModel, Team
+from tandem.dispatch.models import Assignment, Call, CallStatus
 from tandem.privacy import selectors as gate
 
 
@@ -20,3 +25,56 @@ def call_get(*, actor, call_id: int) -> Call:
 def call_assignments(*, actor, call: Call) -> list[Assignment]:
     rows = Assignment.objects.filter(call=call).select_related("team")
     return gate.summaries(actor, rows)
+
+
+def board(*, actor, agency_id: int | None = None, jurisdiction_id: int | None = None) -> dict:
+    """The live board: pending calls oldest first, open assignments, and every team.
+
+    Reads only operational and safety fields (no narrative), so one query per part.
+    """
+    calls = Call.objects.filter(status=CallStatus.PENDING)
+    teams = Team.objects.exclude(program_model=ProgramModel.NAVIGATOR)
+    if agency_id:
+        calls = calls.filter(owning_agency_id=agency_id)
+        teams = teams.filter(Q(owning_agency_id=agency_id) | Q(clinical_agency_id=agency_id))
+    if jurisdiction_id:
+        calls = calls.filter(jurisdiction_id=jurisdiction_id)
+        teams = teams.filter(coverage=jurisdiction_id)
+    open_assignments = {
+        a.team_id: a
+        for a in Assignment.objects.filter(cleared_at__isnull=True).select_related("call")
+    }
+    team_rows = list(teams.select_related("owning_agency").order_by("call_sign").distinct())
+    for team in team_rows:
+        team.open_assignment = open_assignments.get(team.pk)
+    return {
+        "calls": gate.summaries(
+            actor,
+            calls.select_related("jurisdiction")
+            .defer("recommendation", "triage_answers")
+            .order_by("received_at"),
+            limit=None,
+        ),
+        "teams": team_rows,
+    }
+
+
+def board_filters() -> dict:
+    return {
+        "agencies": list(Agency.objects.filter(kind__in=["police", "behavioral_health"])),
+        "jurisdictions": list(Jurisdiction.objects.all()),
+    }
+
+
+def assignment_for_update(*, actor, assignment_id: int) -> Assignment:
+    """An assignment the actor may update: dispatch for any, field staff for their team."""
+    assignment = Assignment.objects.select_related("team", "call").filter(pk=assignment_id).first()
+    if assignment is None or not (
+        actor.has_perm_in(Perm.TAKE_CALLS) or assignment.team.members.filter(user=actor).exists()
+    ):
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def call_events(*, actor, call: Call) -> list:
+    return list(call.events.select_related("team", "actor").order_by("at", "id"))

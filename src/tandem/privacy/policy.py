@@ -180,11 +180,15 @@ def redact(user, record):
     return frozenset(disclosed)
 
 
-def strip(record):
-    """Blank every segmented field: for lists and summaries that show none of them."""
-    for name in segmented_fields(type(record)):
+def strip(record, *, keep: Segment | None = None):
+    """Blank every segmented field but those of `keep`: for lists and summaries."""
+    withheld = set()
+    for name, seg in segmented_fields(type(record)).items():
+        if seg == keep:
+            continue
         field = record._meta.get_field(name)
         setattr(record, name, None if field.null or isinstance(field, models.BooleanField) else "")
+        withheld.add(name)
     record._redacted = True
-    record.withheld = frozenset(segmented_fields(type(record)))
+    record.withheld = frozenset(withheld)
     return record

@@ -4,7 +4,7 @@ from django.db import models
 from django.http import Http404
 
 from tandem.privacy import policy
-from tandem.privacy.segments import HEALTH_SEGMENTS, segmented_fields
+from tandem.privacy.segments import HEALTH_SEGMENTS, SAFETY, segmented_fields
 from tandem.privacy.services import audit_record
 
 
@@ -13,11 +13,15 @@ def visible(actor, queryset: models.QuerySet) -> models.QuerySet:
     return policy.scope(actor, queryset)
 
 
-def summaries(actor, queryset: models.QuerySet, *, limit: int = 100, offset: int = 0) -> list:
-    """Visible rows with every segmented field blanked and never loaded: for lists."""
-    hidden = list(segmented_fields(queryset.model))
-    rows = visible(actor, queryset).defer(*hidden)[offset : offset + limit]
-    return [policy.strip(row) for row in rows]
+def summaries(
+    actor, queryset: models.QuerySet, *, limit: int | None = 100, offset: int = 0
+) -> list:
+    """Visible rows for lists: `safety` fields kept (anyone who sees a row may read
+    them); every other segmented field blanked and never loaded."""
+    hidden = [n for n, s in segmented_fields(queryset.model).items() if s != SAFETY]
+    rows = visible(actor, queryset).defer(*hidden)
+    rows = rows[offset : offset + limit] if limit is not None else rows[offset:]
+    return [policy.strip(row, keep=SAFETY) for row in rows]
 
 
 def disclose(actor, record, *, reason: str = ""):

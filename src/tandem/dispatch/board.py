@@ -1,0 +1,125 @@
+"""The dispatcher's pages: intake, the live board, and dispatching one call."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from tandem.accounts.roles import Perm
+from tandem.agencies.models import Team
+from tandem.core.views import requires
+from tandem.dispatch import selectors, services
+from tandem.dispatch.forms import IntakeForm, call_type_options
+from tandem.dispatch.intake import active_protocol, call_intake
+from tandem.dispatch.units import recommend_units
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@requires(Perm.TAKE_CALLS)
+def board(request: HttpRequest) -> HttpResponse:
+    """The full page, or (for htmx polling) just the part that changes."""
+    filters = {
+        "agency_id": _int(request.GET.get("agency")),
+        "jurisdiction_id": _int(request.GET.get("jurisdiction")),
+    }
+    context = {**selectors.board(actor=request.user, **filters), "filters": filters}
+    if request.htmx:
+        return render(request, "dispatch/_board.html", context)
+    return render(request, "dispatch/board.html", {**context, **selectors.board_filters()})
+
+
+@requires(Perm.TAKE_CALLS)
+def intake(request: HttpRequest) -> HttpResponse:
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        call, _ = call_intake(actor=request.user, intake=form.to_intake())
+        return redirect("dispatch:call_dispatch", call_id=call.pk)
+    return render(
+        request,
+        "dispatch/intake.html",
+        {
+            "form": form,
+            "call_types": call_type_options(),
+        },
+    )
+
+
+@requires(Perm.TAKE_CALLS)
+def call_dispatch(request: HttpRequest, call_id: int) -> HttpResponse:
+    """The triage explanation and the ranked teams for one call."""
+    call = selectors.call_get(actor=request.user, call_id=call_id)
+    protocol = active_protocol()
+    fallbacks = {mode: protocol.fallbacks.of(mode) for mode in protocol.fallbacks.model_fields}
+    units = (
+        recommend_units(call, call.recommended_mode, fallbacks=fallbacks)
+        if (call.recommended_mode)
+        else None
+    )
+    return render(
+        request,
+        "dispatch/call_dispatch.html",
+        {
+            "call": call,
+            "units": units,
+            "assignments": selectors.call_assignments(actor=request.user, call=call),
+            "events": selectors.call_events(actor=request.user, call=call),
+        },
+    )
+
+
+@require_POST
+@requires(Perm.TAKE_CALLS)
+def assign(request: HttpRequest, call_id: int) -> HttpResponse:
+    call = selectors.call_get(actor=request.user, call_id=call_id)
+    team = get_object_or_404(Team, pk=_int(request.POST.get("team")))
+    try:
+        services.assignment_create(
+            actor=request.user, call_id=call.pk, team_id=team.pk, mode=request.POST.get("mode", "")
+        )
+        messages.success(request, f"{team.call_sign} assigned to call {call.number}.")
+    except services.DispatchError as error:
+        messages.error(request, str(error))
+        return redirect("dispatch:call_dispatch", call_id=call.pk)
+    return redirect("dispatch:board")
+
+
+@require_POST
+@requires(Perm.UPDATE_UNITS)
+def assignment_status(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = selectors.assignment_for_update(actor=request.user, assignment_id=assignment_id)
+    status = request.POST.get("status", "")
+    try:
+        if status == "officer_returned":
+            services.assignment_officer_returned(actor=request.user, assignment_id=assignment.pk)
+        else:
+            services.assignment_advance(
+                actor=request.user, assignment_id=assignment.pk, status=status
+            )
+    except services.DispatchError as error:
+        messages.error(request, str(error))
+    return _back(request)
+
+
+@require_POST
+@requires(Perm.TAKE_CALLS)
+def team_status(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=team_id)
+    try:
+        services.team_status_set(
+            actor=request.user, team_id=team.pk, status=request.POST.get("status", "")
+        )
+    except services.DispatchError as error:
+        messages.error(request, str(error))
+    return _back(request)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    if request.htmx:
+        return board(request)
+    return redirect(request.POST.get("next") or "dispatch:board")
