@@ -11,6 +11,8 @@ from tandem.accounts.roles import Perm
 # appears exactly when the user's roles grant the permission the page itself checks.
 NAV: list[tuple[str, str, Perm | None]] = [
     ("Home", "home", None),
+    ("Board", "dispatch:board", Perm.TAKE_CALLS),
+    ("New call", "dispatch:intake", Perm.TAKE_CALLS),
     ("Calls", "dispatch:call_list", Perm.VIEW_CALLS),
     ("Encounters", "encounters:encounter_list", Perm.VIEW_ENCOUNTERS),
     ("People", "people:person_list", Perm.VIEW_PEOPLE),
@@ -23,16 +25,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "current_membership": None}
-    items = []
-    for label, url_name, perm in NAV:
-        if perm is None or user.has_perm_in(perm):
-            url = reverse(url_name)
-            items.append({"label": label, "url": url, "current": is_current(url, request.path)})
+    items = [
+        {"label": label, "url": reverse(url_name)}
+        for label, url_name, perm in NAV
+        if perm is None or user.has_perm_in(perm)
+    ]
+    # The current section is the longest link the path falls under (so /calls/new/ marks
+    # "New call", not also "Calls"); home only on itself.
+    matches = [i["url"] for i in items if within(request.path, i["url"])]
+    current = max(matches, key=len, default=None)
+    for item in items:
+        item["current"] = item["url"] == current
     return {"nav_items": items, "current_membership": user.primary_membership}
 
 
-def is_current(url: str, path: str) -> bool:
-    # Home is current only on itself; a section is current on its own sub-pages too.
+def within(path: str, url: str) -> bool:
     if url == "/":
         return path == "/"
     return path == url or path.startswith(url.rstrip("/") + "/")

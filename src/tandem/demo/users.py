@@ -74,6 +74,13 @@ def _ride_along_team(police: Agency | None) -> Team | None:
     )
 
 
+def _certify(user: User, certification: str) -> None:
+    """Demo team members hold the certification their team requires (for example CIT)."""
+    if certification and certification not in user.certifications:
+        user.certifications = [*user.certifications, certification]
+        user.save(update_fields=["certifications"])
+
+
 @transaction.atomic
 def demo_users_ensure() -> list[dict]:
     """Create the demo users that are missing; return every login with its password."""
@@ -92,6 +99,7 @@ def demo_users_ensure() -> list[dict]:
             known[username] = password
         Membership.objects.get_or_create(user=user, owning_agency=agency, role=role)
         if team is not None:
+            _certify(user, team.requires_certification)
             TeamMember.objects.get_or_create(
                 team=team,
                 user=user,

@@ -15,7 +15,7 @@ from tandem.agencies.models import Jurisdiction, Team
 from tandem.core.api import role_permission
 from tandem.dispatch import selectors, services
 from tandem.dispatch.api import CallList, CallSerializer
-from tandem.dispatch.intake import CallIntake, active_protocol, call_intake
+from tandem.dispatch.intake import CallIntake, active_protocol, call_intake, protocol_fallbacks
 from tandem.dispatch.models import CallSource, ResponseMode
 from tandem.dispatch.triage_schema import QUESTIONS
 from tandem.dispatch.units import recommend_units
@@ -69,9 +69,7 @@ class IntakeSerializer(serializers.Serializer):
 
 def recommendation_payload(call) -> dict:
     """The call's triage and the ranked teams, as the API and the board show them."""
-    protocol = active_protocol()
-    fallbacks = {m: protocol.fallbacks.of(m) for m in ResponseMode.values}
-    units = recommend_units(call, call.recommended_mode, fallbacks=fallbacks)
+    units = recommend_units(call, call.recommended_mode, fallbacks=protocol_fallbacks())
 
     def teams(rec):
         return [

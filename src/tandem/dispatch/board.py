@@ -10,7 +10,7 @@ from tandem.agencies.models import Team
 from tandem.core.views import requires
 from tandem.dispatch import selectors, services
 from tandem.dispatch.forms import IntakeForm, call_type_options
-from tandem.dispatch.intake import active_protocol, call_intake
+from tandem.dispatch.intake import call_intake, protocol_fallbacks
 from tandem.dispatch.units import recommend_units
 
 
@@ -54,11 +54,9 @@ def intake(request: HttpRequest) -> HttpResponse:
 def call_dispatch(request: HttpRequest, call_id: int) -> HttpResponse:
     """The triage explanation and the ranked teams for one call."""
     call = selectors.call_get(actor=request.user, call_id=call_id)
-    protocol = active_protocol()
-    fallbacks = {mode: protocol.fallbacks.of(mode) for mode in protocol.fallbacks.model_fields}
     units = (
-        recommend_units(call, call.recommended_mode, fallbacks=fallbacks)
-        if (call.recommended_mode)
+        recommend_units(call, call.recommended_mode, fallbacks=protocol_fallbacks())
+        if call.recommended_mode
         else None
     )
     return render(

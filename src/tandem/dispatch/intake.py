@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.agencies.models import Jurisdiction
-from tandem.dispatch.models import Call, CallSource, CallStatus, DispatchEvent
+from tandem.dispatch.models import Call, CallSource, CallStatus, DispatchEvent, ResponseMode
 from tandem.dispatch.triage import Protocol, TriageInput, default_protocol, protocol_read, triage
 from tandem.dispatch.units import haversine_km
 
@@ -44,6 +44,12 @@ def active_protocol() -> Protocol:
     """The program's protocol: TANDEM_TRIAGE_PROTOCOL if set, else the demo protocol."""
     path = getattr(settings, "TRIAGE_PROTOCOL", "")
     return protocol_read(path) if path else default_protocol()
+
+
+def protocol_fallbacks(protocol: Protocol | None = None) -> dict[str, str]:
+    """Mode -> the mode to offer when no team of it is free, from the protocol."""
+    protocol = protocol or active_protocol()
+    return {mode: protocol.fallbacks.of(mode) for mode in ResponseMode.values}
 
 
 def _jurisdiction_for(intake: CallIntake) -> Jurisdiction | None:

@@ -63,8 +63,12 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 @dataclass
 class Candidate:
     team: Team
-    minutes: float | None  # None: remote (tele-health), no travel
+    minutes: float | None  # None: remote, or a place is unknown
     on_call: bool = False
+
+    @property
+    def remote(self) -> bool:
+        return self.team.program_model in REMOTE_MODELS
 
 
 @dataclass
@@ -144,10 +148,7 @@ def recommend_units(
     result = _eligible(call, mode, moment, travel)
     if result.candidates or not MODE_PROGRAMS.get(mode):
         return result  # police/EMS and 988 are dispatched outside Tandem
-    why = "; ".join(f"{', '.join(signs)}: {reason}" for reason, signs in result.excluded.items())
-    result.fallback_reason = f"No {ResponseMode(mode).label.lower()} is available" + (
-        f" ({why})" if why else " (no such team covers this area)"
-    )
+    reasons = [_unavailable(result)]
     fallbacks = fallbacks or {}
     seen, next_mode = {mode}, fallbacks.get(mode, ResponseMode.POLICE_EMS)
     while next_mode not in seen:
@@ -155,10 +156,21 @@ def recommend_units(
         option = _eligible(call, next_mode, moment, travel)
         if option.candidates or not MODE_PROGRAMS.get(next_mode):
             result.fallback_mode, result.fallback = next_mode, option
-            return result
+            break
+        reasons.append(_unavailable(option))
         next_mode = fallbacks.get(next_mode, ResponseMode.POLICE_EMS)
-    result.fallback_mode = ResponseMode.POLICE_EMS
+    else:
+        result.fallback_mode = ResponseMode.POLICE_EMS
+    result.fallback_reason = " ".join(reasons)
     return result
+
+
+def _unavailable(option: UnitRecommendation) -> str:
+    """'No co-responder team is available (CR-1: not on duty now).'"""
+    why = "; ".join(f"{', '.join(signs)}: {reason}" for reason, signs in option.excluded.items())
+    return f"No {ResponseMode(option.mode).label.lower()} is available" + (
+        f" ({why})." if why else " (no such team covers this area)."
+    )
 
 
 def _eligible(call: Call, mode: str, moment: datetime, travel: TravelTime) -> UnitRecommendation:
@@ -182,10 +194,13 @@ def _eligible(call: Call, mode: str, moment: datetime, travel: TravelTime) -> Un
 
 
 def _minutes(team: Team, call: Call, travel: TravelTime) -> float | None:
+    """Travel minutes; None for remote teams and when a place is unknown."""
     if team.program_model in REMOTE_MODELS:
         return None
     origin = (team.base_latitude, team.base_longitude)
     target = (call.latitude, call.longitude)
+    if None in target and call.jurisdiction is not None:
+        target = (call.jurisdiction.latitude, call.jurisdiction.longitude)  # its centre
     if None in origin or None in target:
         return None
     return round(travel.minutes(origin, target), 1)
