@@ -101,6 +101,16 @@ class ProgramModel(models.TextChoices):
     TELEHEALTH = "telehealth", "Tele-behavioral-health (remote clinician)"
 
 
+PROGRAM_SHORT = {
+    ProgramModel.RIDE_ALONG: "Ride-along",
+    ProgramModel.ON_CALL: "On-call clinician",
+    ProgramModel.CLINICIAN_ONLY: "Clinician-only",
+    ProgramModel.NAVIGATOR: "Navigator",
+    ProgramModel.FLOATER: "Floater",
+    ProgramModel.TELEHEALTH: "Tele-health",
+}
+
+
 class UnitStatus(models.TextChoices):
     AVAILABLE = "available", "Available"
     ASSIGNED = "assigned", "Assigned"
@@ -153,6 +163,10 @@ class Team(Record):
 
     def __str__(self) -> str:
         return f"{self.call_sign} ({self.name})"
+
+    @property
+    def program_short(self) -> str:
+        return PROGRAM_SHORT[self.program_model]
 
 
 class TeamRole(models.TextChoices):
