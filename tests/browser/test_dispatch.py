@@ -47,7 +47,9 @@ def test_a_dispatcher_takes_a_call_assigns_the_recommended_team_and_clears_it(
 
     page.get_by_label("Call type").fill("WELFARE")
     page.get_by_label("Jurisdiction").select_option(label="Lakeview")
-    page.get_by_label("Narrative").fill("Neighbour worried; man sitting in the rain, talking to himself.")
+    page.get_by_label("Narrative").fill(
+        "Neighbour worried; man sitting in the rain, talking to himself."
+    )
     for question in DANGERS:
         page.get_by_role("group", name=question).get_by_text("No", exact=True).click()
     guide_shot(page, "intake")
@@ -63,8 +65,11 @@ def test_a_dispatcher_takes_a_call_assigns_the_recommended_team_and_clears_it(
     row = page.locator("#team-row-%d" % dispatch_region.crisis_team.pk)
     expect(row).to_contain_text("Assigned")
     guide_shot(page, "board")
-    for step, status in (("En route", "En route"), ("On scene", "On scene"),
-                         ("Cleared", "Available")):
+    for step, status in (
+        ("En route", "En route"),
+        ("On scene", "On scene"),
+        ("Cleared", "Available"),
+    ):
         row.get_by_role("button", name=re.compile(f"^{step}")).click()
         expect(row.locator(".tandem-status")).to_have_text(status)
     screenshot(page, "cleared")
@@ -75,8 +80,12 @@ def test_the_board_shows_a_new_call_without_a_reload(browser_page, dispatch_regi
     sign_in(page, "dispatcher")
     page.goto("/calls/board/")
     page.evaluate("window.__sameDocument = true")
-    call, _ = call_intake(actor=dispatch_region.dispatcher, intake=CallIntake(
-        source="988", call_type="SUICTHRT", jurisdiction_id=dispatch_region.city.pk))
+    call, _ = call_intake(
+        actor=dispatch_region.dispatcher,
+        intake=CallIntake(
+            source="988", call_type="SUICTHRT", jurisdiction_id=dispatch_region.city.pk
+        ),
+    )
     expect(page.get_by_role("link", name=call.number)).to_be_visible(timeout=6000)
     assert page.evaluate("window.__sameDocument") is True
 
@@ -85,8 +94,10 @@ def test_the_board_shows_a_new_call_without_a_reload(browser_page, dispatch_regi
 def test_the_board_works_by_keyboard_on_a_tablet(browser_page, dispatch_region, screenshot):
     page = browser_page
     sign_in(page, "dispatcher")
-    call, _ = call_intake(actor=dispatch_region.dispatcher, intake=CallIntake(
-        source="911", call_type="EDP", jurisdiction_id=dispatch_region.city.pk))
+    call, _ = call_intake(
+        actor=dispatch_region.dispatcher,
+        intake=CallIntake(source="911", call_type="EDP", jurisdiction_id=dispatch_region.city.pk),
+    )
     page.goto("/calls/board/")
     link = page.get_by_role("link", name=call.number)
     for _ in range(40):  # Tab through the page until the call's link has focus
