@@ -62,7 +62,7 @@ def test_a_dispatcher_takes_a_call_assigns_the_recommended_team_and_clears_it(
 
     expect(page).to_have_url(re.compile(r"/calls/board/$"))
     expect(page.get_by_text("MCT-1 assigned to call")).to_be_visible()
-    row = page.locator("#team-row-%d" % dispatch_region.crisis_team.pk)
+    row = page.locator(f"#team-row-{dispatch_region.crisis_team.pk}")
     expect(row).to_contain_text("Assigned")
     guide_shot(page, "board")
     for step, status in (
