@@ -194,6 +194,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # The program's triage protocol (YAML); the demo protocol when unset.
 TRIAGE_PROTOCOL = env("TANDEM_TRIAGE_PROTOCOL", "")
 
+# Familiar faces: "contacts/days" rules, any of which puts a person on the worklist.
+FAMILIAR_FACES = env("TANDEM_FAMILIAR_FACES", "4/90,7/365")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

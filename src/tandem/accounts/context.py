@@ -16,6 +16,7 @@ NAV: list[tuple[str, str, Perm | None]] = [
     ("Calls", "dispatch:call_list", Perm.VIEW_CALLS),
     ("Encounters", "encounters:encounter_list", Perm.VIEW_ENCOUNTERS),
     ("People", "people:person_list", Perm.VIEW_PEOPLE),
+    ("Familiar faces", "people:familiar_list", Perm.WORK_FOLLOWUPS),
     ("Audit log", "privacy:audit_list", Perm.VIEW_AUDIT),
 ]
 

@@ -1,9 +1,17 @@
 """Reads of people, through the privacy gate."""
 
-from django.db.models import Q
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Q
+from django.urls import reverse
+
+from tandem.dispatch.models import Call
+from tandem.encounters.models import Encounter
+from tandem.followups.models import FollowUp
 from tandem.people.models import Person, PersonIdentifier
 from tandem.privacy import selectors as gate
+from tandem.referrals.models import Referral
 
 
 def person_list(*, actor, query: str = "", limit: int = 100, offset: int = 0) -> list[Person]:
@@ -28,3 +36,66 @@ def person_identifiers(*, actor, person: Person) -> list[PersonIdentifier]:
             person=person, owning_agency__in=actor.agency_ids()
         ).select_related("owning_agency")
     )
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str
+    title: str
+    detail: str
+    url: str = ""
+
+
+def person_history(*, actor, person: Person) -> list[TimelineItem]:
+    """One timeline of the person's calls, encounters, referrals and follow-ups.
+
+    Each kind is read through the privacy gate for the viewer: rows they may not see are
+    left out, and no segmented field except `safety` is loaded.
+    """
+    ids = [person.pk]
+    items = [
+        TimelineItem(
+            c.received_at,
+            "call",
+            f"Call {c.number}",
+            f"{c.final_call_type or c.call_type}"
+            + (f", {c.jurisdiction.name}" if c.jurisdiction else ""),
+            reverse("dispatch:call_detail", args=[c.pk]),
+        )
+        for c in gate.summaries(
+            actor,
+            Call.objects.filter(subject_id__in=ids).select_related("jurisdiction"),
+            limit=None,
+        )
+    ]
+    items += [
+        TimelineItem(
+            e.started_at,
+            "encounter",
+            f"Encounter, {e.owning_agency.name}",
+            e.get_disposition_display() or "No disposition recorded",
+            reverse("encounters:encounter_detail", args=[e.pk]),
+        )
+        for e in gate.summaries(
+            actor,
+            Encounter.objects.filter(person_id__in=ids).select_related("owning_agency"),
+            limit=None,
+        )
+    ]
+    items += [
+        TimelineItem(r.sent_at, "referral", f"Referral to {r.service.name}", r.get_status_display())
+        for r in gate.summaries(
+            actor, Referral.objects.filter(person_id__in=ids).select_related("service"), limit=None
+        )
+    ]
+    items += [
+        TimelineItem(
+            f.due_at,
+            "follow-up",
+            f"Follow-up: {f.get_kind_display()}",
+            f.get_status_display() + (f", {f.outcome}" if f.outcome else ""),
+        )
+        for f in gate.summaries(actor, FollowUp.objects.filter(person_id__in=ids), limit=None)
+    ]
+    return sorted(items, key=lambda item: item.at, reverse=True)

@@ -5,8 +5,8 @@ from django.shortcuts import render
 
 from tandem.accounts.roles import Perm
 from tandem.core.views import PAGE_SIZE, page_number, requires
-from tandem.encounters.selectors import encounter_list
 from tandem.people import selectors
+from tandem.people.familiar import active_rules, familiar_faces
 
 
 @requires(Perm.VIEW_PEOPLE)
@@ -37,6 +37,39 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "person": person,
             "identifiers": selectors.person_identifiers(actor=request.user, person=person),
-            "encounters": encounter_list(actor=request.user, person_id=person.pk),
+            "history": selectors.person_history(actor=request.user, person=person),
         },
     )
+
+
+@requires(Perm.WORK_FOLLOWUPS)
+def familiar_list(request: HttpRequest) -> HttpResponse:
+    faces = familiar_faces(actor=request.user)
+    rules = active_rules()
+    for face in faces:
+        face.bars = sparkline(face.months)
+    return render(
+        request,
+        "people/familiar_list.html",
+        {
+            "faces": faces,
+            "rules": rules,
+            "windows": sorted({r.days for r in rules}),
+        },
+    )
+
+
+def sparkline(values: list[int], *, width: int = 96, height: int = 24) -> list[dict]:
+    """Bar geometry for a small inline SVG of contacts per month."""
+    top = max(values) or 1
+    step = width / len(values)
+    return [
+        {
+            "x": round(i * step + 1, 1),
+            "w": round(step - 2, 1),
+            "h": round(v / top * (height - 2), 1),
+            "y": round(height - v / top * (height - 2), 1),
+            "v": v,
+        }
+        for i, v in enumerate(values)
+    ]
