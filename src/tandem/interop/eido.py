@@ -23,17 +23,17 @@ import html
 import json
 import re
 import uuid
-import xml.etree.ElementTree as ET  # noqa: S405 - DTDs are refused before parsing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+
+from tandem.interop import pidf
 
 SCHEMA_PATH = Path(__file__).with_name("eido_schema") / "eido-1.0-subset.schema.json"
 EIDO_VERSION = "1.0"
@@ -65,7 +65,6 @@ REFERENCE_KINDS = {
 UNHOSTED_REFERENCES = frozenset({"organizationReference", "itemReference"})
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 TOKEN_988 = re.compile(r"(?<!\d)988(?!\d)")
-CIVIC_NS = "urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr"
 # Location types in the order Tandem prefers them for "the" incident location.
 LOCATION_PREFERENCE = ("CurrentIncident", "InitialIncident", "Caller", "RoutingLocation")
 # Tandem call status -> EIDO-IncidentStatus-Common registry value.
@@ -224,7 +223,7 @@ def _semantic_errors(document: Mapping) -> Iterator[tuple[list, str]]:
         by_value = node.get("locationByValue")
         if isinstance(by_value, str):
             try:
-                read_pidf(by_value)
+                pidf.read_pidf(by_value)
             except ValueError as exc:
                 yield [*path, "locationByValue"], f"not a usable PIDF-LO: {exc}"
         for i, birth in enumerate(_list(_get(node, "ncPersonComponent", "birthDate"))):
@@ -275,52 +274,6 @@ def _values(items: Any) -> list[str]:
     return [str(i["value"]) for i in _list(items) if isinstance(_get(i, "value"), str)]
 
 
-def _pidf(text: str) -> ET.Element:
-    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        raise ValueError("DTDs and entity declarations are not accepted")
-    try:
-        return ET.fromstring(text)  # noqa: S314 - no DTD can reach here; expat 2.4.1+ bounds entities
-    except ET.ParseError as exc:
-        raise ValueError(f"XML does not parse ({exc})") from exc
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _civic_text(root: ET.Element) -> str:
-    civic = next((e for e in root.iter() if e.tag == f"{{{CIVIC_NS}}}civicAddress"), None)
-    if civic is None:
-        return ""
-    parts = {_local(child.tag): (child.text or "").strip() for child in civic}
-    street = " ".join(parts.get(k, "") for k in ("HNO", "HNS", "PRD", "RD", "STS", "POD"))
-    unit = f"Unit {parts['UNIT']}" if parts.get("UNIT") else ""
-    region = " ".join(parts.get(k, "") for k in ("A1", "PC"))
-    lines = [" ".join(street.split()), unit, parts.get("A3", ""), " ".join(region.split())]
-    return ", ".join(line for line in lines if line)
-
-
-def _position(root: ET.Element) -> tuple[float, float] | None:
-    """The first gml:pos (a Point, or the centre of a Circle or Ellipse)."""
-    pos = next((e for e in root.iter() if _local(e.tag) == "pos"), None)
-    if pos is None:
-        return None
-    numbers = (pos.text or "").split()
-    try:
-        lat, lon = float(numbers[0]), float(numbers[1])  # EPSG:4326 order: latitude first
-    except (IndexError, ValueError):
-        raise ValueError(f"gml:pos {pos.text!r} is not 'latitude longitude'") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ValueError(f"gml:pos {pos.text!r} is out of range")
-    return lat, lon
-
-
-def read_pidf(text: str) -> tuple[str, tuple[float, float] | None]:
-    """The civic address as one line, and the position, of a PIDF-LO document."""
-    root = _pidf(text)
-    return _civic_text(root), _position(root)
-
-
 def _by_id(document: Mapping, array: str) -> dict[str, Mapping]:
     return {c["$id"]: c for c in _list(document.get(array)) if isinstance(_get(c, "$id"), str)}
 
@@ -345,51 +298,17 @@ def _location(document: Mapping) -> tuple[str, float | None, float | None]:
     for component in _location_candidates(document):
         text, point = "", None
         if isinstance(component.get("locationByValue"), str):
-            text, point = read_pidf(component["locationByValue"])
+            text, point = pidf.read_pidf(component["locationByValue"])
         text = text or str(component.get("locationDescriptionText") or "")
         if text or point:
             return (text, *point) if point else (text, None, None)
     return "", None, None
 
 
-class _TextOnly(HTMLParser):
-    """Notes are HTML fragments; keep the text, drop tags and script/style bodies."""
-
-    BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        self.hidden += tag in ("script", "style")
-        if tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self.hidden:
-            self.hidden -= 1
-        elif tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def html_to_text(fragment: str) -> str:
-    parser = _TextOnly()
-    parser.feed(fragment)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    return "\n".join(line for line in lines if line)
-
-
 def _narrative(document: Mapping) -> str:
     notes = [n for n in _list(document.get("notesComponent")) if isinstance(n, Mapping)]
     notes.sort(key=lambda n: parse_timestamp(n["lastUpdateTimeStamp"]))  # stable: ties keep order
-    texts = (html_to_text(str(n.get("notesActionComments", ""))) for n in notes)
+    texts = (pidf.html_to_text(str(n.get("notesActionComments", ""))) for n in notes)
     return "\n".join(t for t in texts if t)
 
 
@@ -506,22 +425,6 @@ def _coordinate(value: Any, field: str, limit: float) -> float | None:
     return number
 
 
-def _pidf_point(entity: str, device: str, lat: float, lon: float) -> str:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<presence xmlns="urn:ietf:params:xml:ns:pidf"'
-        ' xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10"'
-        ' xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model"'
-        ' xmlns:gml="http://www.opengis.net/gml"'
-        f' entity="{html.escape(entity, quote=True)}">'
-        f'<dm:device id="{html.escape(device, quote=True)}">'
-        "<gp:geopriv><gp:location-info>"
-        '<gml:Point srsName="urn:ogc:def:crs:EPSG::4326">'
-        f"<gml:pos>{lat!r} {lon!r}</gml:pos></gml:Point></gp:location-info>"
-        "<gp:usage-rules/><gp:method>Manual</gp:method></gp:geopriv></dm:device></presence>"
-    )
-
-
 def _prologue(component_id: str, stamp: str, agency_id: str) -> dict:
     return {
         "$id": component_id,
@@ -539,7 +442,9 @@ def _location_component(call: Mapping, incident_id: str, stamp: str, agency_id: 
     location = {
         **_prologue(component_id, stamp, agency_id),
         "locationTypeDescriptionRegistryText": "CurrentIncident",
-        "locationByValue": _pidf_point(f"pres:incident@{agency_id}", component_id, lat, lon),
+        "locationByValue": pidf.point_document(
+            f"pres:incident@{agency_id}", component_id, lat, lon
+        ),
     }
     if call.get("location_text"):
         location["locationDescriptionText"] = str(call["location_text"])
