@@ -134,6 +134,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            "CONN_MAX_AGE": 60,  # keep connections: opening one reruns the PRAGMAs
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets the board read while a dispatcher writes; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue instead of failing mid-transaction.

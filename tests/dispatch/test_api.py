@@ -137,3 +137,22 @@ def test_field_staff_update_only_their_own_teams_assignments(api, client, dispat
 def test_officers_cannot_take_calls_through_the_api(client, dispatch_region):
     client.force_login(dispatch_region.officer)
     assert _post(client, "/api/calls", {"call_type": "EDP"}).status_code == 404
+
+
+def test_the_board_reads_no_segmented_field_but_safety():
+    from tandem.dispatch.models import Call
+    from tandem.dispatch.selectors import BOARD_CALL_FIELDS
+    from tandem.privacy.segments import SAFETY, segmented_fields
+
+    segments = segmented_fields(Call)
+    assert {segments[f] for f in BOARD_CALL_FIELDS if f in segments} <= {SAFETY}
+
+
+def test_board_links_lead_to_the_calls_dispatch_page(api, dispatch_region):
+    call_id = _post(
+        api, "/api/calls", {"call_type": "EDP", "jurisdiction": dispatch_region.city.pk}
+    ).json()["call"]["id"]
+    from django.urls import reverse
+
+    page = api.get("/calls/board/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'href="{reverse("dispatch:call_dispatch", args=[call_id])}"' in page

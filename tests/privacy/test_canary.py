@@ -114,6 +114,7 @@ def sample_urls(region) -> list[str]:
         "person_id": region.person.pk,
         "assignment_id": region.assignment.pk,
         "team_id": region.team.pk,
+        "link_id": 1,
     }
     urls = []
     for route in route_patterns():

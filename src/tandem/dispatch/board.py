@@ -2,7 +2,9 @@
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.roles import Perm
@@ -28,7 +30,13 @@ def board(request: HttpRequest) -> HttpResponse:
         "agency_id": _int(request.GET.get("agency")),
         "jurisdiction_id": _int(request.GET.get("jurisdiction")),
     }
-    context = {**selectors.board(actor=request.user, **filters), "filters": filters}
+    context = {
+        **selectors.board(actor=request.user, **filters),
+        "filters": filters,
+        # Built once per refresh rather than once per row: the board re-renders every 2 s.
+        "calls_url": reverse("dispatch:call_list"),
+        "csrf": get_token(request),
+    }
     if request.htmx:
         return render(request, "dispatch/_board.html", context)
     return render(request, "dispatch/board.html", {**context, **selectors.board_filters()})

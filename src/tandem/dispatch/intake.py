@@ -71,8 +71,8 @@ def _jurisdiction_for(intake: CallIntake) -> Jurisdiction | None:
     return None
 
 
-def _apply(call: Call, intake: CallIntake, protocol: Protocol, jurisdiction) -> None:
-    result = triage(
+def _triage(intake: CallIntake, protocol: Protocol):
+    return triage(
         protocol,
         TriageInput(
             call_type=intake.call_type,
@@ -82,6 +82,9 @@ def _apply(call: Call, intake: CallIntake, protocol: Protocol, jurisdiction) -> 
             source=intake.source,
         ),
     )
+
+
+def _apply(call: Call, intake: CallIntake, result, jurisdiction) -> None:
     call.source = intake.source
     call.call_type = intake.call_type
     call.apco_code = result.apco_code
@@ -101,13 +104,19 @@ def _apply(call: Call, intake: CallIntake, protocol: Protocol, jurisdiction) -> 
     call.protocol_version = result.protocol_version
 
 
-@transaction.atomic
 def call_intake(
     *, actor, intake: CallIntake, protocol: Protocol | None = None
 ) -> tuple[Call, bool]:
     """Create (or, for a known incident id, update) a call and triage it. -> (call, created)"""
-    protocol = protocol or active_protocol()
+    # Reads and triage happen before the write transaction, which on SQLite holds the
+    # database's one write lock: keep it as short as possible.
     jurisdiction = _jurisdiction_for(intake)
+    result = _triage(intake, protocol or active_protocol())
+    with transaction.atomic():
+        return _store(actor, intake, result, jurisdiction)
+
+
+def _store(actor, intake: CallIntake, result, jurisdiction) -> tuple[Call, bool]:
     call = None
     if intake.incident_id:
         call = Call.objects.select_for_update().filter(incident_id=intake.incident_id).first()
@@ -121,7 +130,7 @@ def call_intake(
             created_by=_user(actor),
             status=CallStatus.PENDING,
         )
-    _apply(call, intake, protocol, jurisdiction)
+    _apply(call, intake, result, jurisdiction)
     call.updated_by = _user(actor)
     try:
         with transaction.atomic():
@@ -130,7 +139,7 @@ def call_intake(
         # Another request created the same incident a moment ago: update that one.
         if not intake.incident_id:
             raise
-        return call_intake(actor=actor, intake=intake, protocol=protocol)
+        return _store(actor, intake, result, jurisdiction)
     if created:
         call.number = f"{call.received_at:%y}-{call.pk:07d}"
         Call.objects.filter(pk=call.pk).update(number=call.number)

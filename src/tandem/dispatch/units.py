@@ -126,9 +126,11 @@ def _exclusion(team: Team, call: Call, moment: datetime) -> str | None:
     return None
 
 
-def _teams_for(mode: str):
-    return (
-        Team.objects.filter(program_model__in=MODE_PROGRAMS.get(mode, ()))
+def _roster() -> list[Team]:
+    """Every dispatchable team with what eligibility needs, in four queries."""
+    models = {m for programs in MODE_PROGRAMS.values() for m in programs}
+    return list(
+        Team.objects.filter(program_model__in=models)
         .prefetch_related("coverage", "shifts", "members__user")
         .order_by("call_sign")
     )
@@ -145,7 +147,8 @@ def recommend_units(
     """Eligible teams for `mode`, nearest first; if none, the first fallback mode that has."""
     moment = timezone.localtime(at or timezone.now())
     travel = travel or StraightLine()
-    result = _eligible(call, mode, moment, travel)
+    roster = _roster()
+    result = _eligible(roster, call, mode, moment, travel)
     if result.candidates or not MODE_PROGRAMS.get(mode):
         return result  # police/EMS and 988 are dispatched outside Tandem
     reasons = [_unavailable(result)]
@@ -153,7 +156,7 @@ def recommend_units(
     seen, next_mode = {mode}, fallbacks.get(mode, ResponseMode.POLICE_EMS)
     while next_mode not in seen:
         seen.add(next_mode)
-        option = _eligible(call, next_mode, moment, travel)
+        option = _eligible(roster, call, next_mode, moment, travel)
         if option.candidates or not MODE_PROGRAMS.get(next_mode):
             result.fallback_mode, result.fallback = next_mode, option
             break
@@ -173,9 +176,12 @@ def _unavailable(option: UnitRecommendation) -> str:
     )
 
 
-def _eligible(call: Call, mode: str, moment: datetime, travel: TravelTime) -> UnitRecommendation:
+def _eligible(
+    roster: list[Team], call: Call, mode: str, moment: datetime, travel: TravelTime
+) -> UnitRecommendation:
     result = UnitRecommendation(mode=mode, candidates=[])
-    for team in _teams_for(mode):
+    programs = MODE_PROGRAMS.get(mode, ())
+    for team in (t for t in roster if t.program_model in programs):
         reason = _exclusion(team, call, moment)
         if reason:
             result.excluded.setdefault(reason, []).append(team.call_sign)
