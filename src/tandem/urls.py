@@ -39,6 +39,7 @@ api_patterns = [
         name="encounter_detail",
     ),
     path("people", people_api.PersonList.as_view(), name="person_list"),
+    path("people/matches", people_api.PersonMatches.as_view(), name="person_matches"),
     path("people/<int:person_id>", people_api.PersonDetail.as_view(), name="person_detail"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -17,6 +17,7 @@ NAV: list[tuple[str, str, Perm | None]] = [
     ("Encounters", "encounters:encounter_list", Perm.VIEW_ENCOUNTERS),
     ("People", "people:person_list", Perm.VIEW_PEOPLE),
     ("Familiar faces", "people:familiar_list", Perm.WORK_FOLLOWUPS),
+    ("Match review", "people:link_review", Perm.WORK_FOLLOWUPS),
     ("Audit log", "privacy:audit_list", Perm.VIEW_AUDIT),
 ]
 

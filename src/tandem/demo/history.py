@@ -37,7 +37,7 @@ from tandem.demo.history_tables import (
 from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
-from tandem.people.models import Person, PersonIdentifier
+from tandem.people.models import Person, PersonIdentifier, PersonKey, PersonLink
 from tandem.referrals.models import Referral
 
 __all__ = [
@@ -156,6 +156,12 @@ def history_delete() -> dict[str, int]:
         deleted["assignments"] = delete_where(Assignment, f"call_id IN ({calls[0]})", calls[1])
         deleted["person_identifiers"] = delete_where(
             PersonIdentifier, f"person_id IN ({people[0]})", people[1]
+        )
+        deleted["person_keys"] = delete_where(PersonKey, f"person_id IN ({people[0]})", people[1])
+        deleted["person_links"] = delete_where(
+            PersonLink,
+            f"person_a_id IN ({people[0]}) OR person_b_id IN ({people[0]})",
+            people[1] + people[1],
         )
         deleted["people"] = delete_where(Person, f"id IN ({people[0]})", people[1])
         deleted["calls"] = delete_where(Call, f"id IN ({calls[0]})", calls[1])

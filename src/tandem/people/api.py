@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from tandem.accounts.roles import Perm
 from tandem.core.api import Paging, SegmentedSerializer, role_permission
 from tandem.people import selectors
+from tandem.people.matching import match_dicts, person_matches
 from tandem.people.models import Person
 
 
@@ -48,3 +49,26 @@ class PersonDetail(APIView):
     def get(self, request, person_id: int):
         person = selectors.person_get(actor=request.user, person_id=person_id)
         return Response(PersonSerializer(person).data)
+
+
+class MatchQuery(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, default=None)
+    sex = serializers.ChoiceField(choices=["", "F", "M", "X"], required=False, default="")
+    address = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class PersonMatches(APIView):
+    """GET /api/people/matches: likely existing records for a person being entered."""
+
+    permission_classes = [role_permission(Perm.VIEW_PEOPLE)]
+
+    @extend_schema(parameters=[MatchQuery], responses=dict)
+    def get(self, request):
+        query = MatchQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        matches = person_matches(actor=request.user, **query.validated_data)
+        return Response({"matches": match_dicts(matches)})

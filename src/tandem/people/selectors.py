@@ -9,7 +9,7 @@ from django.urls import reverse
 from tandem.dispatch.models import Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
-from tandem.people.models import Person, PersonIdentifier
+from tandem.people.models import LinkStatus, Person, PersonIdentifier, PersonLink
 from tandem.privacy import selectors as gate
 from tandem.referrals.models import Referral
 
@@ -50,10 +50,11 @@ class TimelineItem:
 def person_history(*, actor, person: Person) -> list[TimelineItem]:
     """One timeline of the person's calls, encounters, referrals and follow-ups.
 
+    Records linked to this one (other agencies' records of the same person) are included.
     Each kind is read through the privacy gate for the viewer: rows they may not see are
     left out, and no segmented field except `safety` is loaded.
     """
-    ids = [person.pk]
+    ids = sorted(linked_ids(person.pk))  # this record and the records linked to it
     items = [
         TimelineItem(
             c.received_at,
@@ -99,3 +100,18 @@ def person_history(*, actor, person: Person) -> list[TimelineItem]:
         for f in gate.summaries(actor, FollowUp.objects.filter(person_id__in=ids), limit=None)
     ]
     return sorted(items, key=lambda item: item.at, reverse=True)
+
+
+def linked_ids(person_id: int) -> set[int]:
+    """The person's record and every record linked to it, transitively."""
+    seen, frontier = {person_id}, {person_id}
+    while frontier:
+        pairs = (
+            PersonLink.objects.filter(status__in=(LinkStatus.AUTO, LinkStatus.CONFIRMED))
+            .filter(Q(person_a_id__in=frontier) | Q(person_b_id__in=frontier))
+            .values_list("person_a_id", "person_b_id")
+        )
+        found = {p for pair in pairs for p in pair} - seen
+        seen |= found
+        frontier = found
+    return seen

@@ -1,11 +1,13 @@
 """Pages for people."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from tandem.accounts.roles import Perm
 from tandem.core.views import PAGE_SIZE, page_number, requires
-from tandem.people import selectors
+from tandem.people import links, selectors
 from tandem.people.familiar import active_rules, familiar_faces
 
 
@@ -38,6 +40,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "identifiers": selectors.person_identifiers(actor=request.user, person=person),
             "history": selectors.person_history(actor=request.user, person=person),
+            "links": links.links_of(actor=request.user, person=person),
+            "can_review_links": request.user.has_perm_in(Perm.WORK_FOLLOWUPS),
         },
     )
 
@@ -73,3 +77,27 @@ def sparkline(values: list[int], *, width: int = 96, height: int = 24) -> list[d
         }
         for i, v in enumerate(values)
     ]
+
+
+@requires(Perm.WORK_FOLLOWUPS)
+def link_review(request: HttpRequest) -> HttpResponse:
+    """Uncertain pairs from the last linkage run, for a navigator to settle."""
+    return render(
+        request, "people/link_review.html", {"links": links.review_queue(actor=request.user)}
+    )
+
+
+@require_POST
+@requires(Perm.WORK_FOLLOWUPS)
+def link_decide(request: HttpRequest, link_id: int) -> HttpResponse:
+    decision = request.POST.get("decision")
+    if decision not in {"confirm", "reject"}:
+        messages.error(request, "decision: expected confirm or reject.")
+    else:
+        link = links.link_decide(actor=request.user, link_id=link_id, confirm=decision == "confirm")
+        messages.success(
+            request,
+            f"Records {link.person_a_id} and {link.person_b_id}: "
+            f"{link.get_status_display().lower()}.",
+        )
+    return redirect(request.POST.get("next") or "people:link_review")

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"== generating {months} months of history (seed {seed})")
             call_command("generate_history", months=months, seed=seed)
+        self.stdout.write("== matching keys for intake search")
+        call_command("index_people", "--missing")
         self.print_logins(demo_users_ensure(), addrport)
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)
