@@ -88,3 +88,42 @@ def test_the_timeline_never_carries_clinical_text(region, client):
     page = client.get(f"/people/{region.person.pk}/").content.decode()
     assert "Calm after talking." not in page
     assert "Resolved on scene" in page
+
+
+def test_police_never_see_that_a_person_was_referred_or_followed_up(region):
+    from tandem.core.models import service_write
+    from tandem.directory.models import Service
+    from tandem.followups.models import FollowUp
+    from tandem.referrals.models import Referral
+
+    now = timezone.now()
+    detox = Service.objects.create(
+        owning_agency=region.clinic,
+        name="Harbor detox",
+        organization_name="Harbor",
+        category="detox",
+    )
+    with service_write():
+        referral = Referral.objects.create(
+            owning_agency=region.clinic,
+            encounter=region.encounter,
+            person=region.person,
+            service=detox,
+            sent_at=now,
+            status_changed_at=now,
+        )
+        FollowUp.objects.create(
+            owning_agency=region.clinic,
+            person=region.person,
+            encounter=region.encounter,
+            referral=referral,
+            kind="referral_check",
+            due_at=now,
+        )
+    for persona in ("officer", "police_supervisor", "dispatcher"):
+        kinds = {
+            i.kind for i in person_history(actor=getattr(region, persona), person=region.person)
+        }
+        assert not kinds & {"referral", "follow-up"}, persona
+    kinds = {i.kind for i in person_history(actor=region.clinician, person=region.person)}
+    assert {"referral", "follow-up"} <= kinds

@@ -6,6 +6,7 @@ This is the one place the rules live. Selectors call `scope()` to filter rows an
 Rules, in brief (docs/architecture.md has the table):
 - rows: members of the owning agency; police of the call's agency; members of the team
   assigned; the 911 center for calls. Roles without casework permissions see no rows.
+  Referrals and follow-ups: only the treating provider's clinical staff.
 - `safety` and operational fields: anyone who may see the row.
 - `cji`: police and 911-center roles (dispatcher, officer, supervisor) of the owning
   agency or the call's agency.
@@ -70,16 +71,11 @@ _RELATIONS: dict[str, dict[str, str]] = {
     "dispatch.assignment": {"call_agency": "call__owning_agency", "team": "team"},
     "encounters.encounter": {"call_agency": "call__owning_agency", "team": "assignment__team"},
     "people.person": {"call_agency": "calls__owning_agency", "team": "calls__assignments__team"},
-    "referrals.referral": {
-        "call_agency": "encounter__call__owning_agency",
-        "team": "encounter__assignment__team",
-    },
-    "followups.followup": {
-        "call_agency": "encounter__call__owning_agency",
-        "team": "encounter__assignment__team",
-    },
     "privacy.consent": {},
 }
+# A referral or follow-up is itself health information (a referral to a detox program
+# discloses substance use), so only the treating provider's clinical staff see the rows.
+CLINICAL_ROWS = {"referrals.referral", "followups.followup"}
 
 
 def scope(user, queryset: models.QuerySet) -> models.QuerySet:
@@ -88,6 +84,8 @@ def scope(user, queryset: models.QuerySet) -> models.QuerySet:
     if not actor.any_casework:
         return queryset.none()
     label = queryset.model._meta.label_lower
+    if label in CLINICAL_ROWS:
+        return queryset.filter(owning_agency__in=actor.clinical_agencies)
     if label not in _RELATIONS:
         raise LookupError(f"no row policy for {label}; add one to privacy.policy")
     relation = _RELATIONS[label]
