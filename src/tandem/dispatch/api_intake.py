@@ -229,14 +229,9 @@ class AssignmentStatus(APIView):
         serializer.is_valid(raise_exception=True)
         new = serializer.validated_data["status"]
         try:
-            if new == "officer_returned":
-                assignment = services.assignment_officer_returned(
-                    actor=request.user, assignment_id=assignment.pk
-                )
-            else:
-                assignment = services.assignment_advance(
-                    actor=request.user, assignment_id=assignment.pk, status=new
-                )
+            assignment = services.assignment_advance(
+                actor=request.user, assignment_id=assignment.pk, status=new
+            )
         except services.DispatchError as error:
             return Response(
                 {"errors": [{"path": "$.status", "message": str(error)}]},

@@ -101,12 +101,7 @@ def assignment_status(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = selectors.assignment_for_update(actor=request.user, assignment_id=assignment_id)
     status = request.POST.get("status", "")
     try:
-        if status == "officer_returned":
-            services.assignment_officer_returned(actor=request.user, assignment_id=assignment.pk)
-        else:
-            services.assignment_advance(
-                actor=request.user, assignment_id=assignment.pk, status=status
-            )
+        services.assignment_advance(actor=request.user, assignment_id=assignment.pk, status=status)
     except services.DispatchError as error:
         messages.error(request, str(error))
     return _back(request)

@@ -74,7 +74,10 @@ def assignment_create(*, actor, call_id: int, team_id: int, mode: str = "") -> A
 
 @transaction.atomic
 def assignment_advance(*, actor, assignment_id: int, status: str) -> Assignment:
-    """Move an assignment forward: en route, on scene, transporting, cleared."""
+    """Move an assignment forward: en route, on scene, transporting, cleared, or the
+    officer's return to patrol (kept apart from the clinician's clear)."""
+    if status == "officer_returned":
+        return assignment_officer_returned(actor=actor, assignment_id=assignment_id)
     assignment = (
         Assignment.objects.select_for_update().select_related("team", "call").get(pk=assignment_id)
     )

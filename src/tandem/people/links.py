@@ -25,6 +25,8 @@ DECIDED = (LinkStatus.CONFIRMED, LinkStatus.REJECTED)
 def _records():
     import pandas as pd
 
+    from tandem.people.linkage_prepare import INPUT_COLUMNS
+
     rows = Person.objects.values_list(
         "pk",
         "owning_agency__code",
@@ -35,19 +37,7 @@ def _records():
         "address",
         "phone",
     )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "pk",
-            "source_agency",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "address",
-            "phone",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=["pk", *INPUT_COLUMNS[1:]])
     frame["unique_id"] = frame["pk"].astype(str)
     frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.isoformat() if d else None)
     return frame.drop(columns=["pk"])
