@@ -36,6 +36,7 @@ fmt: $(STAMP)
 
 datadict: $(STAMP)
 	$(BIN)/tandem datadict
+	$(BIN)/tandem metrics-doc
 
 clean:
 	rm -rf $(VENV) var

@@ -64,21 +64,41 @@ def febrl4() -> dict:
     truth = {(a, b) for a, b in true_links}
     records = pd.concat([_febrl_people(df_a, "a"), _febrl_people(df_b, "b")], ignore_index=True)
 
+    # FEBRL4 is two files that each hold one record per person and no twins: link them
+    # as such (one link per record and file, no twins guard) at the Bayes decision
+    # boundary, a match more likely than not. Tandem's cross-agency defaults are
+    # measured too: they send twin-like pairs and weaker evidence to review instead.
     started = time.perf_counter()
-    result = link(records)
+    result = link(
+        records,
+        link_threshold=0.5,
+        conflicts_block_auto_links=False,
+        one_link_per_source=True,
+    )
     seconds = time.perf_counter() - started
     tandem = _pair_scores(_ordered(result.links()), truth) | {"seconds": round(seconds, 2)}
 
     started = time.perf_counter()
-    unguarded = link(records, conflicts_block_auto_links=False)
-    unguarded_seconds = time.perf_counter() - started
-    without_guard = _pair_scores(_ordered(unguarded.links()), truth)
+    defaults = link(records)
+    default_seconds = time.perf_counter() - started
+    cross_agency = _pair_scores(_ordered(defaults.links()), truth)
 
     return {
         "records": len(records),
         "true_links": len(truth),
-        "tandem": tandem,
-        "tandem_conflicts_do_not_block": without_guard | {"seconds": round(unguarded_seconds, 2)},
+        "tandem": tandem
+        | {
+            "settings": (
+                "two one-record-per-person files: one_link_per_source, link_threshold 0.5, "
+                "conflicts_block_auto_links off"
+            )
+        },
+        "tandem_cross_agency_defaults": cross_agency
+        | {
+            "seconds": round(default_seconds, 2),
+            "review_pairs": int((defaults.pairs["status"] == "review").sum()),
+            "settings": "link_threshold 0.95, twins guard on (as `tandem link-people`)",
+        },
         "recordlinkage_tutorial": _recordlinkage_tutorial(df_a, df_b, truth),
         "recordlinkage_ecm": _recordlinkage_ecm(df_a, df_b, truth),
         "target_f1": FEBRL_TARGET_F1,
@@ -86,8 +106,8 @@ def febrl4() -> dict:
         "met": tandem["f1"] >= FEBRL_TARGET_F1 and tandem["seconds"] <= FEBRL_TARGET_SECONDS,
         "note": (
             "FEBRL4 truth links pairs that share surname, date of birth and address but "
-            "not the given name; tandem treats those as possible twins and queues them for "
-            "review unless an identifier agrees, hence the second tandem figure"
+            "neither given name nor identifier, which is how twins look; the cross-agency "
+            "defaults queue those for review rather than link them"
         ),
     }
 

@@ -6,6 +6,7 @@ on first run and kept outside the repository, DEBUG off, hosts limited to loopba
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -80,6 +81,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
     "tandem.core",
     "tandem.accounts",
     "tandem.agencies",
@@ -89,21 +93,27 @@ INSTALLED_APPS = [
     "tandem.directory",
     "tandem.referrals",
     "tandem.followups",
+    "tandem.plans",
+    "tandem.metrics",
     "tandem.privacy",
     "tandem.interop",
+    "tandem.imports",
     "tandem.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tandem.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tandem.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -121,10 +131,15 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tandem.accounts.context.navigation",
+                "tandem.followups.context.notifications",
             ],
         },
     },
 ]
+
+# Background work (follow-up reminders): django-tasks with its database backend, so no
+# broker is needed; `tandem db_worker` runs the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SQLITE_PATH = VAR_DIR / "tandem.sqlite3"
 if database_url := os.environ.get("DATABASE_URL"):
@@ -165,7 +180,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions on shared tablets: short, closed with the browser, HTTP-only cookies.
+# Lockout after repeated failed sign-ins (django-axes): per account and address, so one
+# person mistyping elsewhere does not lock a colleague out; lifted after the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("TANDEM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TANDEM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tandem.accounts.views.locked_out"
+AXES_VERBOSE = False  # sign-in outcomes go to the audit trail, not the log
+
+# Sessions on shared tablets: short, closed with the browser, HTTP-only cookies, and
+# ended after IDLE_TIMEOUT_MINUTES without a request (polling does not count).
+IDLE_TIMEOUT_MINUTES = env_int("TANDEM_IDLE_TIMEOUT_MINUTES", 15)
 SESSION_COOKIE_AGE = env_int("TANDEM_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -5,10 +5,13 @@ from drf_spectacular.views import SpectacularAPIView
 
 from tandem.accounts.views import home
 from tandem.core.views import healthz
+from tandem.directory import api as directory_api
 from tandem.dispatch import api as dispatch_api
 from tandem.dispatch import api_intake
 from tandem.encounters import api as encounters_api
 from tandem.people import api as people_api
+from tandem.plans import api as plans_api
+from tandem.referrals import api as referrals_api
 
 api_patterns = [
     path("calls", api_intake.Calls.as_view(), name="call_list"),
@@ -38,9 +41,33 @@ api_patterns = [
         encounters_api.EncounterDetail.as_view(),
         name="encounter_detail",
     ),
+    path(
+        "encounters/<int:encounter_id>/screenings",
+        encounters_api.EncounterScreenings.as_view(),
+        name="encounter_screenings",
+    ),
     path("people", people_api.PersonList.as_view(), name="person_list"),
     path("people/matches", people_api.PersonMatches.as_view(), name="person_matches"),
     path("people/<int:person_id>", people_api.PersonDetail.as_view(), name="person_detail"),
+    path("plans/<int:plan_id>", plans_api.PlanDetail.as_view(), name="plan_detail"),
+    path("directory/hsds", directory_api.DirectoryHsds.as_view(), name="directory_hsds"),
+    path("directory/services", directory_api.ServiceSearch.as_view(), name="directory_search"),
+    path(
+        "directory/services/<int:service_id>",
+        directory_api.ServiceHsds.as_view(),
+        name="directory_service",
+    ),
+    path("referrals", referrals_api.Referrals.as_view(), name="referral_list"),
+    path(
+        "referrals/<int:referral_id>",
+        referrals_api.ReferralDetail.as_view(),
+        name="referral_detail",
+    ),
+    path(
+        "referrals/<int:referral_id>/status",
+        referrals_api.ReferralStatusChange.as_view(),
+        name="referral_status",
+    ),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
 ]
 
@@ -52,5 +79,10 @@ urlpatterns = [
     path("people/", include("tandem.people.urls")),
     path("encounters/", include("tandem.encounters.urls")),
     path("privacy/", include("tandem.privacy.urls")),
+    path("followups/", include("tandem.followups.urls")),
+    path("plans/", include("tandem.plans.urls")),
+    path("directory/", include("tandem.directory.urls")),
+    path("referrals/", include("tandem.referrals.urls")),
+    path("imports/", include("tandem.imports.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -75,3 +75,50 @@ def test_navigation_fits_the_role(region, client):
     assert 'href="/calls/"' not in page
     client.force_login(region.dispatcher)
     assert 'href="/calls/"' in client.get("/").content.decode()
+
+
+def test_repeated_failures_lock_the_account_on_that_device_and_are_audited(region, client):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "clinician", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "clinician", "password": PASSWORD})
+
+    assert locked.status_code == 429
+    assert "Sign-in paused for this account" in locked.content.decode()
+    assert "15 minutes" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="login_locked").exists()
+    # Another device (address) is not locked out by someone else's mistakes.
+    other = client.__class__(REMOTE_ADDR="10.0.0.9")
+    assert (
+        other.post("/accounts/login/", {"username": "clinician", "password": PASSWORD}).status_code
+        == 302
+    )
+
+
+def test_a_session_idle_past_the_limit_is_signed_out_but_a_board_refresh_is_not_use(
+    region, client, settings
+):
+    import time
+
+    from tandem.accounts.middleware import LAST_SEEN
+
+    client.force_login(region.dispatcher)
+    assert client.get("/").status_code == 200
+    session = client.session
+    session[LAST_SEEN] = time.time() - (settings.IDLE_TIMEOUT_MINUTES * 60 - 30)
+    session.save()
+    # A poll does not refresh the last-seen time...
+    assert (
+        client.get("/calls/board/", HTTP_X_TANDEM_POLL="1", HTTP_HX_REQUEST="true").status_code
+        == 200
+    )
+    assert client.session[LAST_SEEN] == session[LAST_SEEN]
+    session = client.session
+    session[LAST_SEEN] = time.time() - (settings.IDLE_TIMEOUT_MINUTES * 60 + 1)
+    session.save()
+    # ...so once the limit passes, the next request signs the dispatcher out.
+    response = client.get("/calls/board/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert "_auth_user_id" not in client.session
+    follow = client.get(response["Location"]).content.decode()
+    assert f"signed out after {settings.IDLE_TIMEOUT_MINUTES} minutes" in follow

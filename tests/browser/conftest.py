@@ -32,6 +32,12 @@ MISSING = (
 )
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
+# Playwright's full-page screenshot leaves style="" on elements; an htmx swap would then
+# copy that attribute (a CSP violation the page itself never causes). Cleared after each.
+CLEAR_SCREENSHOT_STYLES = (
+    "document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))"
+)
+
 DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
 
@@ -77,8 +83,17 @@ def browser_page(chromium, live_server, transactional_db, viewport) -> Iterator:
     context = chromium.new_context(base_url=live_server.url, viewport=viewport)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    # Anything the policy blocked is a page that does not work as written.
+    assert not blocked, f"Content-Security-Policy violations: {blocked}"
 
 
 @pytest.fixture
@@ -89,6 +104,7 @@ def screenshot(request: pytest.FixtureRequest) -> Callable:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{_safe(request.node.name)}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        page.evaluate(CLEAR_SCREENSHOT_STYLES)
         return path
 
     return take

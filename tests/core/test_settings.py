@@ -34,3 +34,13 @@ def test_a_secret_key_is_made_on_first_run_outside_the_repository(tmp_path):
 def test_debug_is_off_and_hosts_are_limited_by_default():
     assert settings.DEBUG is False
     assert "*" not in settings.ALLOWED_HOSTS
+
+
+def test_every_page_forbids_inline_script_and_style_and_framing(client):
+    response = client.get("/accounts/login/")
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy

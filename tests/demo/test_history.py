@@ -232,7 +232,7 @@ def test_replace_deletes_the_previous_history_first(generate):
     first = generate(seed=1)
     second = generate(seed=2, replace=True)
     assert Call.objects.count() == second["calls"]
-    assert Person.objects.count() == second["people"]
+    assert Person.objects.count() == second["people"] + second["provider_person_records"]
     assert Encounter._base_manager.count() == second["encounters"]
     assert first["calls"] == second["calls"]
 
@@ -290,3 +290,22 @@ def test_a_bulk_load_outside_a_transaction_restores_indexes_and_foreign_keys(
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
     assert Call.objects.count() == 560
+
+
+def test_clinics_keep_their_own_slightly_different_record_of_the_people_they_assessed(generate):
+    generate()
+    pairs = [
+        (e.call.subject, e.person)
+        for e in Encounter._base_manager.filter(clinician_assessed=True)
+        .exclude(person=None)
+        .select_related("call__subject", "person")
+        if e.call.subject.owning_agency_id != e.owning_agency_id
+    ]
+    assert pairs
+    for police, clinic in pairs:
+        assert clinic.pk != police.pk
+        assert clinic.owning_agency.kind == "behavioral_health"
+        assert clinic.date_of_birth.year == police.date_of_birth.year
+    same = [p.given_name == c.given_name and p.family_name == c.family_name for p, c in pairs]
+    assert 0.5 < sum(same) / len(same) < 1, "most agree, some are written differently"
+    assert PersonIdentifier.objects.filter(person=pairs[0][1], system="ehr").exists()

@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tandem.agencies.models import Shift
+from tandem.agencies.models import Shift, Team
 from tandem.dispatch.intake import CallIntake, call_intake
 from tandem.dispatch.units import StraightLine, haversine_km, recommend_units, shift_covers
+from tests.conftest import on_duty_always
 
 pytestmark = pytest.mark.django_db
 CHICAGO = ZoneInfo("America/Chicago")
@@ -105,3 +106,30 @@ def test_the_straight_line_estimate_applies_road_factor_and_speed():
     assert StraightLine(road_factor=1.5, speed_kmh=60).minutes((39.0, -94.3), (39.1, -94.3)) == (
         pytest.approx(km * 1.5)
     )
+
+
+def test_the_roster_kept_between_calls_follows_every_change_to_teams(dispatch_region):
+    r = dispatch_region
+    signs = lambda mode, call=None: [  # noqa: E731
+        c.team.call_sign for c in recommend_units(call or _call(r), mode).candidates
+    ]
+    assert signs("clinician_only") == ["MCT-1"]
+
+    r.floater.coverage.add(r.city)  # coverage grows
+    assert signs("clinician_only") == ["MCT-1", "FL-1"]
+
+    r.floater.coverage.remove(r.city)
+    r.floater.coverage.add(r.town)  # swapped for another with the same count
+    assert signs("clinician_only") == ["MCT-1"]
+
+    Shift.objects.filter(team=r.crisis_team).delete()  # off duty
+    assert signs("clinician_only") == []
+
+    on_duty_always(r.crisis_team)
+    Team.objects.filter(pk=r.crisis_team.pk).update(status="out_of_service")  # status only
+    assert signs("clinician_only") == []
+
+    Team.objects.filter(pk=r.crisis_team.pk).update(status="available")
+    r.crisis_team.program_model = "ride_along"
+    r.crisis_team.save()  # a changed program model
+    assert signs("clinician_only") == [] and "MCT-1" in signs("co_responder")

@@ -8,6 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -216,6 +217,56 @@ def test_prepare_reads_nicknames_swapped_dates_and_lookalike_digits():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pyspark") is not None, reason="pyspark present")
-def test_the_spark_backend_without_pyspark_says_what_is_missing():
+def test_the_spark_backend_without_pyspark_says_what_is_missing(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
+    )
     with pytest.raises(LinkageBackendError, match="pyspark"):
         link(pd.DataFrame(HARD_CASES, columns=COLUMNS), backend="spark")
+
+
+def test_one_link_per_source_keeps_the_strongest_and_queues_the_rest():
+    from tandem.people.linkage_review import limit_to_one_link_per_source
+
+    # Records 0 and 1 are in file "a", 2 and 3 in file "b"; 0 matches both 2 and 3.
+    pairs = pd.DataFrame(
+        {
+            "idx_l": [0, 0, 1, 2],
+            "idx_r": [2, 3, 3, 3],
+            "match_probability": [0.99, 0.97, 0.6, 0.98],
+            "status": ["auto", "auto", "review", "auto"],
+            "conflict": [None, None, None, None],
+        }
+    )
+    kept = limit_to_one_link_per_source(pairs, np.array(["a", "a", "b", "b"]))
+
+    assert kept["status"].tolist() == ["auto", "review", "review", "auto"]
+    assert "stronger link" in kept.loc[1, "conflict"]
+
+
+def test_a_confirmed_link_claims_its_records_before_a_stronger_automatic_one():
+    from tandem.people.linkage_review import limit_to_one_link_per_source
+
+    pairs = pd.DataFrame(
+        {
+            "idx_l": [0, 0],
+            "idx_r": [1, 2],
+            "match_probability": [0.99, float("nan")],
+            "status": ["auto", "confirmed"],
+            "conflict": [None, None],
+        }
+    )
+    kept = limit_to_one_link_per_source(pairs, np.array(["a", "b", "b"]))
+
+    assert kept["status"].tolist() == ["review", "confirmed"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="needs pyspark")
+def test_the_spark_backend_links_the_hard_cases_as_duckdb_does():
+    hard = pd.DataFrame(HARD_CASES, columns=COLUMNS)
+    pairs = lambda result: set(  # noqa: E731
+        map(tuple, result.links()[["unique_id_l", "unique_id_r"]].to_numpy().tolist())
+    )
+    assert pairs(link(hard, backend="spark")) == pairs(link(hard))

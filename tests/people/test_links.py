@@ -108,3 +108,24 @@ def test_a_reviewer_settles_a_pair_from_the_review_page(records, client):
     assert response.status_code == 302
     link.refresh_from_db()
     assert link.status == LinkStatus.CONFIRMED and link.decided_by == records.police_supervisor
+
+
+def test_the_review_page_says_why_a_pair_needs_a_person_and_what_differs(records, client):
+    records.twin = Person.objects.create(
+        owning_agency=records.clinic,
+        given_name="Grace",
+        family_name="Okonkwo",
+        date_of_birth=date(1979, 4, 12),
+        sex="F",
+        address="14 Larch Street",
+    )
+    linkage_execute()
+    link = _link(records.robert, records.twin)
+    assert link.status == LinkStatus.REVIEW
+    assert link.reason == "Given names differ"
+    assert link.differences == {"name", "sex"}
+
+    client.force_login(records.navigator)
+    html = client.get("/people/links/review/").content.decode()
+    assert "Why it needs you: Given names differ." in html
+    assert "differs" in html

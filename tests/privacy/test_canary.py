@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from tandem.core.models import service_write
 from tandem.directory.models import Service
-from tandem.followups.models import FollowUp
+from tandem.encounters.models import Screening
+from tandem.followups.models import FollowUp, FollowUpAttempt
+from tandem.plans.models import CrisisPlan
 from tandem.privacy.models import Consent
 from tandem.privacy.segments import HEALTH_SEGMENTS, segmented_fields
-from tandem.referrals.models import Referral
+from tandem.referrals.models import Referral, ReferralEvent
 from tests.conftest import POLICE_PERSONAS
 
 CANARY = "CNRY"
@@ -41,14 +43,14 @@ def plant_canaries() -> int:
             values = {}
             for name in fields:
                 field = model._meta.get_field(name)
-                if field.get_internal_type() not in {"CharField", "TextField"}:
+                if field.get_internal_type() not in {"CharField", "TextField", "JSONField"}:
                     pytest.fail(
                         f"cannot plant a canary in {model.__name__}.{name}; "
                         f"teach this test how to mark a {field.get_internal_type()}"
                     )
-                values[name] = f"{CANARY}{model.__name__[:4]}{name[:4]}{row.pk}"[
-                    : field.max_length or 200
-                ]
+                text = f"{CANARY}{model.__name__[:4]}{name[:4]}{row.pk}"[: field.max_length or 200]
+                # JSON: a list holding the canary (lists and objects alike must not leak).
+                values[name] = [text] if field.get_internal_type() == "JSONField" else text
             model.objects.filter(pk=row.pk).update(**values)
             planted += len(values)
     return planted
@@ -57,14 +59,14 @@ def plant_canaries() -> int:
 @pytest.fixture
 def canary_region(region):
     now = timezone.now()
-    service = Service.objects.create(
+    region.service = service = Service.objects.create(
         owning_agency=region.clinic,
         name="Harbor detox",
         organization_name="Harbor",
         category="detox",
     )
     with service_write():
-        referral = Referral.objects.create(
+        region.referral = referral = Referral.objects.create(
             owning_agency=region.clinic,
             encounter=region.encounter,
             person=region.person,
@@ -72,7 +74,10 @@ def canary_region(region):
             sent_at=now,
             status_changed_at=now,
         )
-        FollowUp.objects.create(
+        ReferralEvent.objects.create(
+            owning_agency=region.clinic, referral=referral, to_status="sent", at=now
+        )
+        region.followup = FollowUp.objects.create(
             owning_agency=region.clinic,
             person=region.person,
             encounter=region.encounter,
@@ -93,6 +98,41 @@ def canary_region(region):
             signed_at=now,
         )
         consent.recipients.add(region.pd, region.other_pd)
+        Screening.objects.create(
+            owning_agency=region.clinic,
+            encounter=region.encounter,
+            instrument="cssrs_screener",
+            answers={"q1": True, "q2": False, "q6": False},
+            result="low",
+            complete=True,
+            screened_at=now,
+        )
+        FollowUpAttempt.objects.create(
+            owning_agency=region.clinic,
+            followup=region.followup,
+            method="phone",
+            outcome="no_answer",
+            at=now,
+            by=region.clinician,
+        )
+        # An approved plan (the assigned officer sees its safety part) and a draft of the
+        # next version (no police role sees it at all).
+        region.plan = CrisisPlan.objects.create(
+            owning_agency=region.clinic,
+            person=region.person,
+            author=region.clinician,
+            status="approved",
+            approved_at=now,
+            safety_concerns="Large dog in the yard.",
+            contacts=[{"name": "Ana Reyes", "relationship": "sister", "phone": "555 0100"}],
+        )
+        CrisisPlan.objects.create(
+            owning_agency=region.clinic,
+            person=region.person,
+            author=region.clinician,
+            version=2,
+            safety_concerns="Draft safety text.",
+        )
     region.planted = plant_canaries()
     return region
 
@@ -115,6 +155,12 @@ def sample_urls(region) -> list[str]:
         "assignment_id": region.assignment.pk,
         "team_id": region.team.pk,
         "link_id": 1,
+        "followup_id": region.followup.pk,
+        "plan_id": region.plan.pk,
+        "service_id": region.service.pk,
+        "referral_id": region.referral.pk,
+        "run_id": 1,
+        "access_id": 1,
     }
     urls = []
     for route in route_patterns():

@@ -17,8 +17,14 @@ NAV: list[tuple[str, str, Perm | None]] = [
     ("Encounters", "encounters:encounter_list", Perm.VIEW_ENCOUNTERS),
     ("People", "people:person_list", Perm.VIEW_PEOPLE),
     ("Familiar faces", "people:familiar_list", Perm.WORK_FOLLOWUPS),
+    ("Follow-ups", "followups:queue", Perm.WORK_FOLLOWUPS),
+    ("Crisis plans", "plans:plan_list", Perm.WORK_FOLLOWUPS),
     ("Match review", "people:link_review", Perm.WORK_FOLLOWUPS),
+    ("Referrals", "referrals:outgoing", Perm.WORK_FOLLOWUPS),
+    ("Directory", "directory:search", None),
     ("Audit log", "privacy:audit_list", Perm.VIEW_AUDIT),
+    ("Emergency access", "privacy:emergency_queue", Perm.VIEW_AUDIT),
+    ("Imports", "imports:run_list", Perm.MANAGE_PROGRAM),
 ]
 
 

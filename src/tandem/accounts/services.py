@@ -10,7 +10,7 @@ def login_record(*, actor: User) -> None:
         audit_record(actor=actor, action="login")
 
 
-def login_failure_record(*, username: str) -> None:
+def login_failure_record(*, username: str, action: str = "login_failed") -> None:
     """A failed sign-in is filed under the account's agency, or the administrator's."""
     user = User.objects.filter(username=username[:150]).first()
     membership = user.primary_membership if user else None
@@ -23,7 +23,12 @@ def login_failure_record(*, username: str) -> None:
         return
     audit_record(
         actor=None,
-        action="login_failed",
+        action=action,
         agency_id=agency.pk,
         reason=f"username {username[:100]!r}",
     )
+
+
+def lockout_record(*, username: str) -> None:
+    """Sign-in refused because the account is locked on this device."""
+    login_failure_record(username=username, action="login_locked")

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from django.db import models
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from tandem.agencies.configfile import (
     ConfigInvalid,
@@ -23,7 +32,11 @@ from tandem.agencies.configfile import (
     expected,
 )
 from tandem.agencies.models import AgencyKind, JurisdictionKind, ProgramModel, ScheduleKind
-from tandem.encounters.models import Disposition
+from tandem.encounters.models import Disposition, RiskLevel
+from tandem.followups.models import FollowUpKind
+from tandem.followups.rules import DAILY_UNTIL_STABILISED
+from tandem.followups.rules import EVENTS as FOLLOWUP_EVENTS
+from tandem.metrics.costs import UnitCostsSpec
 
 # A bad program file: `.lines()` gives `file:line: path: message`, one per problem.
 ProgramInvalid = ConfigInvalid
@@ -176,6 +189,48 @@ class DispositionSpec(Spec):
     agency: AgencyRef | None = None
 
 
+def _event(value: Any) -> Any:
+    if value not in FOLLOWUP_EVENTS:
+        raise expected("one_of", "one of " + ", ".join(FOLLOWUP_EVENTS), value)
+    return value
+
+
+def _repeat(value: Any) -> Any:
+    if value not in ("", DAILY_UNTIL_STABILISED):
+        raise expected("one_of", DAILY_UNTIL_STABILISED + " (or leave out)", value)
+    return value
+
+
+class FollowUpRuleSpec(Spec):
+    """When `when` happens (narrowed by `risk` or `dispositions`), create a task of
+    `kind` due within `due_within_hours`; `repeat` makes it recur (followups.rules)."""
+
+    code: Slug
+    when: Annotated[str, BeforeValidator(_event)]
+    risk: list[Annotated[str, _one_of(RiskLevel)]] = []
+    dispositions: list[Annotated[str, _one_of(Disposition)]] = []
+    kind: Annotated[str, _one_of(FollowUpKind)]
+    due_within_hours: Annotated[int, Field(gt=0, le=2160)]
+    repeat: Annotated[str, BeforeValidator(_repeat)] = ""
+    provider: ProviderRef | None = None
+
+    @model_validator(mode="after")
+    def _narrowed(self) -> "FollowUpRuleSpec":
+        if self.when == "screening" and not self.risk:
+            raise PydanticCustomError(
+                "narrow", "expected risk: a list of low, moderate, high; got none"
+            )
+        if self.when == "disposition" and not self.dispositions:
+            raise PydanticCustomError(
+                "narrow", "expected dispositions: a list of standard dispositions; got none"
+            )
+        if self.when != "screening" and self.risk:
+            raise expected("narrow", "risk only with when: screening", self.risk)
+        if self.when != "disposition" and self.dispositions:
+            raise expected("narrow", "dispositions only with when: disposition", self.dispositions)
+        return self
+
+
 class Program(Spec):
     program: ProgramInfo
     agencies: list[AgencySpec] = []
@@ -183,6 +238,10 @@ class Program(Spec):
     teams: list[TeamSpec] = []
     call_types: list[CallTypeSpec] = []
     dispositions: list[DispositionSpec] = []
+    followup_rules: list[FollowUpRuleSpec] = []
+    # Unit costs and counterfactual assumptions for cost avoided (metrics.costs, where the
+    # defaults and their sources are); left out, the loaded ones (or the defaults) stay.
+    unit_costs: UnitCostsSpec | None = None
 
     @property
     def administrator(self) -> AgencySpec:
@@ -246,6 +305,7 @@ def _check_codes(data: dict, line_of: LineOf) -> list[Problem]:
         # Local codes are unique per owning agency, which defaults to the administrator.
         "call_types": lambda e: (e.get("agency") or admin, e.get("code")),
         "dispositions": lambda e: (e.get("agency") or admin, e.get("code")),
+        "followup_rules": lambda e: e.get("code"),
     }
     for section, key_of in keys.items():
         problems += _duplicates(section, "code", key_of, data, line_of)

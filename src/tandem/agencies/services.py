@@ -11,6 +11,8 @@ from tandem.accounts.models import User
 from tandem.accounts.roles import Perm
 from tandem.agencies.models import Agency, AgencyKind, Code, CodeList, Jurisdiction, Shift, Team
 from tandem.agencies.program import Program, TeamSpec, program_parse, program_read
+from tandem.followups.models import FollowUpRule
+from tandem.metrics.services import unit_costs_set
 from tandem.privacy.services import audit_record
 
 M = TypeVar("M", bound=models.Model)
@@ -76,6 +78,11 @@ def program_apply(*, program: Program, actor: User | None = None) -> ProgramSumm
         for spec in program.teams:
             _load_team(spec, agencies, places, actor, summary)
         _load_codes(program, agencies, actor, summary)
+        _load_followup_rules(program, agencies, actor, summary)
+        if program.unit_costs is not None:
+            admin = agencies[program.administrator.code]
+            outcome = unit_costs_set(administrator=admin, spec=program.unit_costs, actor=actor)
+            summary.tally("unit costs").add(outcome)
         if summary.changed:
             audit_record(
                 actor=actor,
@@ -238,3 +245,30 @@ def _load_codes(
         summary.tally("call types" if code_list == CodeList.CALL_TYPE else "dispositions").add(
             outcome
         )
+
+
+def _load_followup_rules(
+    program: Program, agencies: dict[str, Agency], actor: User | None, summary: ProgramSummary
+) -> None:
+    """Make the follow-up rules exactly the file's: a rule left out of the file stops
+    making tasks (tasks it made stay)."""
+    if not program.followup_rules and not FollowUpRule.objects.exists():
+        return
+    tally = summary.tally("follow-up rules")
+    admin = agencies[program.administrator.code]
+    for spec in program.followup_rules:
+        values = {
+            "owning_agency_id": admin.pk,
+            "provider_id": agencies[spec.provider].pk if spec.provider else None,
+            "event": spec.when,
+            "risk_levels": sorted(spec.risk),
+            "dispositions": sorted(spec.dispositions),
+            "kind": spec.kind,
+            "due_within_hours": spec.due_within_hours,
+            "repeat": spec.repeat,
+        }
+        _, outcome = _upsert(FollowUpRule, key={"code": spec.code}, values=values, actor=actor)
+        tally.add(outcome)
+    stale = FollowUpRule.objects.exclude(code__in=[r.code for r in program.followup_rules])
+    deleted, _ = stale.delete()
+    tally.deleted += deleted

@@ -30,15 +30,17 @@ from tandem.demo.history_tables import (
     Bases,
     assignment_table,
     call_table,
+    encounter_people,
     encounter_table,
     person_tables,
+    provider_records,
     referral_tables,
 )
 from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
 from tandem.people.models import Person, PersonIdentifier, PersonKey, PersonLink
-from tandem.referrals.models import Referral
+from tandem.referrals.models import Referral, ReferralEvent
 
 __all__ = [
     "GENERATED_NUMBER_RE",
@@ -100,14 +102,16 @@ def history_generate(
         resp = sample_responses(rng, region, drawn)
         refs = sample_referrals(rng, region, drawn, people, resp, end=end_ts)
         b = _bases()
-        person, identifier = person_tables(region, drawn, people, resp, b, actor_id)
-        referral, followup = referral_tables(rng, region, drawn, resp, refs, b, actor_id)
+        prov = provider_records(region, drawn, people, resp)
+        person_row = encounter_people(region, drawn, people, resp, prov)
+        person, identifier = person_tables(rng, region, drawn, people, resp, prov, b, actor_id)
+        referral, followup = referral_tables(rng, region, person_row, resp, refs, b, actor_id)
         tables = [
             person,
             identifier,
             call_table(region, drawn, resp, b, actor_id),
             assignment_table(region, drawn, resp, b, actor_id),
-            encounter_table(rng, region, drawn, resp, b, actor_id),
+            encounter_table(rng, region, drawn, resp, person_row, b, actor_id),
             referral,
             followup,
         ]
@@ -127,6 +131,7 @@ def history_generate(
         "assignments": resp.n,
         "encounters": resp.n,
         "people": people.n,
+        "provider_person_records": prov.n,
         "person_identifiers": identifier.rows,
         "referrals": refs.n,
         "followups": refs.n,
@@ -140,32 +145,57 @@ def history_generate(
 
 
 def history_delete() -> dict[str, int]:
-    """Remove every generated call and the rows that hang off it (people included)."""
+    """Remove every generated call and the rows that hang off it (people included).
+
+    Generated people are the calls' subjects and the clinics' own records of them (which
+    only encounters point at), gathered first into a temporary table because the rows
+    that find them are deleted before the people can be.
+    """
     calls = _subquery(_generated_calls().values("id"))
-    people = _subquery(_generated_calls().exclude(subject=None).values("subject_id"))
-    encounters = _subquery(Encounter._base_manager.filter(call__in=_generated_calls()).values("id"))
-    by_person_or_encounter = (
-        f"person_id IN ({people[0]}) OR encounter_id IN ({encounters[0]})",
-        people[1] + encounters[1],
+    subjects = _generated_calls().exclude(subject=None).values("subject_id").order_by()
+    treated = (
+        Encounter._base_manager.filter(call__in=_generated_calls())
+        .exclude(person=None)
+        .values("person_id")
+        .order_by()
     )
-    deleted = {}
-    with transaction.atomic():
+    generated_people = _subquery(subjects.union(treated))
+    encounters = _subquery(Encounter._base_manager.filter(call__in=_generated_calls()).values("id"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_PEOPLE_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_PEOPLE_TABLE} AS {generated_people[0]}",
+            generated_people[1],
+        )
+        people = f"SELECT subject_id FROM {_PEOPLE_TABLE}"  # noqa: S608 (a constant)
+        deleted = {}
+        by_person_or_encounter = (
+            f"person_id IN ({people}) OR encounter_id IN ({encounters[0]})",
+            encounters[1],
+        )
         deleted["followups"] = delete_where(FollowUp, *by_person_or_encounter)
+        deleted["referral_events"] = delete_where(
+            ReferralEvent,
+            # Status events of those referrals (made when a demo user updates one).
+            f"referral_id IN (SELECT id FROM {Referral._meta.db_table} WHERE "  # noqa: S608
+            f"{by_person_or_encounter[0]})",
+            by_person_or_encounter[1],
+        )
         deleted["referrals"] = delete_where(Referral, *by_person_or_encounter)
         deleted["encounters"] = delete_where(Encounter, f"call_id IN ({calls[0]})", calls[1])
         deleted["assignments"] = delete_where(Assignment, f"call_id IN ({calls[0]})", calls[1])
-        deleted["person_identifiers"] = delete_where(
-            PersonIdentifier, f"person_id IN ({people[0]})", people[1]
-        )
-        deleted["person_keys"] = delete_where(PersonKey, f"person_id IN ({people[0]})", people[1])
+        deleted["person_identifiers"] = delete_where(PersonIdentifier, f"person_id IN ({people})")
+        deleted["person_keys"] = delete_where(PersonKey, f"person_id IN ({people})")
         deleted["person_links"] = delete_where(
-            PersonLink,
-            f"person_a_id IN ({people[0]}) OR person_b_id IN ({people[0]})",
-            people[1] + people[1],
+            PersonLink, f"person_a_id IN ({people}) OR person_b_id IN ({people})"
         )
-        deleted["people"] = delete_where(Person, f"id IN ({people[0]})", people[1])
         deleted["calls"] = delete_where(Call, f"id IN ({calls[0]})", calls[1])
+        deleted["people"] = delete_where(Person, f"id IN ({people})")
+        cursor.execute(f"DROP TABLE {_PEOPLE_TABLE}")
     return deleted
+
+
+_PEOPLE_TABLE = "tandem_generated_people"
 
 
 def _generated_calls() -> models.QuerySet:

@@ -23,8 +23,10 @@ from tandem.demo.history_region import Region
 from tandem.demo.history_sample import SEXES, SOURCES, Calls, People, location_pool, phone_pool
 from tandem.demo.history_sql import Dates, Ids, Pick, Table, Texts, Times
 from tandem.dispatch.models import Assignment, Call
+from tandem.encounters import diversion
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
+from tandem.people.linkage_prepare import nickname_table
 from tandem.people.models import Person, PersonIdentifier
 from tandem.referrals.models import Referral
 
@@ -138,7 +140,10 @@ def _local_dispositions(region: Region, resp: Responses) -> Pick:
     return Pick(pool, index)
 
 
-def encounter_table(rng, region, calls: Calls, resp: Responses, b: Bases, actor_id) -> Table:
+def encounter_table(
+    rng, region, calls: Calls, resp: Responses, person_row: np.ndarray, b: Bases, actor_id
+) -> Table:
+    """Encounters; `person_row` is each one's person (see `encounter_people`)."""
     n = resp.n
     started = Times(np.where(resp.on_scene_null, resp.en_route, resp.on_scene))
     ended = Times(resp.cleared)
@@ -156,6 +161,19 @@ def encounter_table(rng, region, calls: Calls, resp: Responses, b: Bases, actor_
     )
     cited = np.isin(resp.disposition, [DISPOSITION_CODES.index(d) for d in ("arrest", "citation")])
     police = resp.mode != MODE_OF_MODEL.index("clinician_only")
+    # Diversion: the rules of encounters.diversion (docs/metrics.md) over arrays. An
+    # arrest was an option on an offence call or when one was made; a responder judged
+    # a high-risk person would otherwise have gone to the emergency department.
+    offence_type = np.array([c.upper() in diversion.OFFENCE_APCO for c in region.call_types.apco])
+    arrestable = police & resp.located & (offence_type[call_type] | cited)
+    ed_otherwise = resp.risk == RISK_LEVELS.index("high")
+    jail, hospital = diversion.flag_arrays(
+        disposition_codes=DISPOSITION_CODES,
+        disposition=resp.disposition,
+        offence_call=offence_type[call_type],
+        arrestable_offence=arrestable,
+        hospital_indicated=ed_otherwise,
+    )
     return Table(
         Encounter,
         n,
@@ -168,7 +186,7 @@ def encounter_table(rng, region, calls: Calls, resp: Responses, b: Bases, actor_
             "updated_by_id": actor_id,
             "call_id": b.call + 1 + resp.call,
             "assignment_id": b.assignment + 1 + np.arange(n),
-            "person_id": Ids(_ids(b.person, calls.subject[resp.call])),
+            "person_id": Ids(_ids(b.person, person_row)),
             "started_at": started,
             "ended_at": ended,
             "modality": Pick(MODALITIES, resp.modality),
@@ -194,6 +212,10 @@ def encounter_table(rng, region, calls: Calls, resp: Responses, b: Bases, actor_
             "substance_use_notes": _maybe(
                 rng, text.SUBSTANCE_USE_NOTES, assessed & (family == FAMILIES.index("substance"))
             ),
+            "arrestable_offence": arrestable,
+            "ed_otherwise": ed_otherwise,
+            "diverted_from_jail": jail,
+            "diverted_from_hospital": hospital,
         },
     )
 
@@ -203,69 +225,176 @@ def _maybe(rng, pool, where: np.ndarray) -> Pick:
     return Pick(pool, np.where(where, rng.integers(0, len(pool), len(where)), -1))
 
 
-def person_tables(region, calls: Calls, people: People, resp: Responses, b: Bases, actor_id):
+@dataclass(frozen=True)
+class ProviderRecords:
+    """Each behavioral-health agency's own record of the people its clinicians assessed.
+
+    A clinic registers a person in its EHR as it hears them, so its record differs from
+    the police one the way real records do: a nickname, a typo, day and month swapped, no
+    phone given, an older address, a married name. Encounters, referrals and follow-ups
+    the clinic owns point at its own record; batch linkage (`tandem link-people`) joins
+    the two, automatically when the evidence is strong and through the review queue when
+    it is not.
+    """
+
+    keys: np.ndarray  # sorted (person, agency) keys, one per record
+    source: np.ndarray  # the person each record is of
+    owner: np.ndarray  # the agency that keeps it
+    first_seen: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    def rows(self, people: People, subject: np.ndarray, agency: np.ndarray) -> np.ndarray:
+        """The person row an agency's record points at: its own record, else the police one."""
+        key = _pair_key(subject, agency)
+        pos = np.minimum(np.searchsorted(self.keys, key), max(self.n - 1, 0))
+        hit = (subject >= 0) & (self.n > 0) & (self.keys[pos] == key if self.n else False)
+        return np.where(hit, people.n + pos, subject)
+
+
+def _pair_key(subject: np.ndarray, agency: np.ndarray) -> np.ndarray:
+    return subject.astype(np.int64) * (1 << 20) + agency
+
+
+def provider_records(region, calls: Calls, people: People, resp: Responses) -> ProviderRecords:
+    subject = calls.subject[resp.call]
+    team_owner = region.team_owner[resp.team]
+    police_owner = region.jurisdiction_owner[people.jurisdiction]
+    seen = resp.assessed & (subject >= 0)
+    seen &= team_owner != police_owner[np.maximum(subject, 0)]
+    keys, first = np.unique(_pair_key(subject[seen], team_owner[seen]), return_index=True)
+    return ProviderRecords(
+        keys=keys,
+        source=subject[seen][first],
+        owner=team_owner[seen][first],
+        first_seen=resp.on_scene[seen][first],
+    )
+
+
+def encounter_people(region, calls: Calls, people: People, resp, prov: ProviderRecords):
+    """Per response, the person row its encounter (owned by the team's agency) points at."""
+    return prov.rows(people, calls.subject[resp.call], region.team_owner[resp.team])
+
+
+def _typo(name: str, r: float) -> str:
+    """One keying slip: two letters swapped, or one dropped."""
+    if len(name) < 4:
+        return name
+    i = 1 + int(r * (len(name) - 2))
+    if r < 0.5:
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+    return name[:i] + name[i + 1 :]
+
+
+def _provider_names(rng, people: People, prov: ProviderRecords) -> tuple[list, list]:
+    """Given and family names as the clinic wrote them down."""
+    nicknames = nickname_table()
+    given = [text.GIVEN_NAMES[i] for i in people.given[prov.source].tolist()]
+    family = [text.FAMILY_NAMES[i] for i in people.family[prov.source].tolist()]
+    u, r = rng.random((4, prov.n)).tolist(), rng.random(prov.n).tolist()
+    spouse = rng.integers(0, len(text.FAMILY_NAMES), prov.n).tolist()
+    for k in range(prov.n):
+        related = sorted(nicknames.get(given[k].lower(), ()))
+        if u[0][k] < 0.12 and related:
+            given[k] = related[int(r[k] * len(related))].title()
+        elif u[0][k] < 0.2:
+            given[k] = _typo(given[k], r[k])
+        if u[1][k] < 0.08:
+            family[k] = _typo(family[k], u[2][k])
+        elif u[1][k] < 0.11:
+            family[k] = f"{family[k]}-{text.FAMILY_NAMES[spouse[k]]}"  # a married name
+    return given, family
+
+
+def _provider_birth_days(rng, people: People, prov: ProviderRecords) -> np.ndarray:
+    """Dates of birth, a few with day and month swapped (where that is still a date)."""
+    days = people.birth_day[prov.source]
+    when = days.astype("datetime64[D]")
+    year = when.astype("datetime64[Y]")
+    month = (when.astype("datetime64[M]") - year.astype("datetime64[M]")).astype(np.int64) + 1
+    day = (when - when.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    swap = (rng.random(prov.n) < 0.05) & (day <= 12) & (day != month)
+    swapped = (year.astype("datetime64[M]") + (day - 1).astype("timedelta64[M]")).astype(
+        "datetime64[D]"
+    ) + (month - 1).astype("timedelta64[D]")
+    return np.where(swap, swapped.astype(np.int64), days)
+
+
+def person_tables(
+    rng, region, calls: Calls, people: People, resp: Responses, prov: ProviderRecords, b, actor_id
+):
     owner = region.jurisdiction_owner[people.jurisdiction]
-    person_ids = b.person + 1 + np.arange(people.n)
-    first_seen = Times(people.first_seen)
+    src = prov.source
+    given, family = _provider_names(rng, people, prov)
+    moved = rng.random(prov.n) < 0.2
+    new_address = rng.integers(0, len(text.address_pool()), prov.n)
+    rows = people.n + prov.n
+    first_seen = Times(np.concatenate([people.first_seen, prov.first_seen]))
     person = Table(
         Person,
-        people.n,
+        rows,
         {
-            "id": person_ids,
-            "owning_agency_id": owner,
+            "id": b.person + 1 + np.arange(rows),
+            "owning_agency_id": np.concatenate([owner, prov.owner]),
             "created_at": first_seen,
             "updated_at": first_seen,
             "created_by_id": actor_id,
             "updated_by_id": actor_id,
-            "given_name": Pick(text.GIVEN_NAMES, people.given),
-            "family_name": Pick(text.FAMILY_NAMES, people.family),
+            "given_name": Texts(
+                np.array(text.GIVEN_NAMES, dtype=object)[people.given].tolist() + given
+            ),
+            "family_name": Texts(
+                np.array(text.FAMILY_NAMES, dtype=object)[people.family].tolist() + family
+            ),
             "preferred_name": "",
-            "date_of_birth": Dates(people.birth_day),
-            "sex": Pick(SEXES, people.sex),
-            "phone": Pick(phone_pool(), people.phone),
-            "address": Pick(text.address_pool(), people.address),
-            "jurisdiction_id": region.jurisdiction_id[people.jurisdiction],
+            "date_of_birth": Dates(
+                np.concatenate([people.birth_day, _provider_birth_days(rng, people, prov)])
+            ),
+            "sex": Pick(SEXES, np.concatenate([people.sex, people.sex[src]])),
+            "phone": Pick(
+                phone_pool(),
+                np.concatenate(
+                    [people.phone, np.where(rng.random(prov.n) < 0.35, -1, people.phone[src])]
+                ),
+            ),
+            "address": Pick(
+                text.address_pool(),
+                np.concatenate([people.address, np.where(moved, new_address, people.address[src])]),
+            ),
+            "jurisdiction_id": region.jurisdiction_id[
+                np.concatenate([people.jurisdiction, people.jurisdiction[src]])
+            ],
         },
     )
     # Each agency knows the person by its own number: the police RMS for everyone, the
-    # behavioral-health agency's EHR for people its clinicians assessed.
-    subject = calls.subject[resp.call]
-    seen = resp.assessed & (subject >= 0)
-    team_owner = region.team_owner[resp.team]
-    seen &= team_owner != owner[np.maximum(subject, 0)]
-    agencies, agency_rank = np.unique(team_owner[seen], return_inverse=True)
-    key = subject[seen] * max(len(agencies), 1) + agency_rank
-    _, first = np.unique(key, return_index=True)  # first assessment per person and agency
-    ehr_person = subject[seen][first]
-    ehr_owner = agencies[agency_rank[first]] if len(first) else np.zeros(0, np.int64)
-    ehr_time = resp.on_scene[seen][first]
-
-    who = np.concatenate([np.arange(people.n), ehr_person])
+    # behavioral-health agency's EHR for its own record of the people it assessed.
+    who = np.arange(rows)
     values = [f"{NUMBER_PREFIX}{pid:08d}" for pid in (b.person + 1 + who).tolist()]
-    made = Times(np.concatenate([people.first_seen, ehr_time]))
     identifier = Table(
         PersonIdentifier,
-        len(who),
+        rows,
         {
-            "id": b.identifier + 1 + np.arange(len(who)),
-            "owning_agency_id": np.concatenate([owner, ehr_owner]),
-            "created_at": made,
-            "updated_at": made,
+            "id": b.identifier + 1 + who,
+            "owning_agency_id": np.concatenate([owner, prov.owner]),
+            "created_at": first_seen,
+            "updated_at": first_seen,
             "created_by_id": actor_id,
             "updated_by_id": actor_id,
             "person_id": b.person + 1 + who,
-            "system": Pick(("rms", "ehr"), np.repeat([0, 1], [people.n, len(ehr_person)])),
+            "system": Pick(("rms", "ehr"), np.repeat([0, 1], [people.n, prov.n])),
             "value": Texts(values),
         },
     )
     return person, identifier
 
 
-def referral_tables(rng, region, calls: Calls, resp: Responses, refs: Referrals, b, actor_id):
+def referral_tables(rng, region, person_row: np.ndarray, resp, refs: Referrals, b, actor_id):
     n = refs.n
     enc = refs.encounter
     owner = region.team_owner[resp.team[enc]]
-    person_id = b.person + 1 + calls.subject[resp.call[enc]]
+    person_id = b.person + 1 + person_row[enc]
     sent, changed = Times(refs.sent), Times(refs.changed)
     referral = Table(
         Referral,

@@ -1,6 +1,7 @@
 """The dispatcher's pages: intake, the live board, and dispatching one call."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +12,13 @@ from tandem.accounts.roles import Perm
 from tandem.agencies.models import Team
 from tandem.core.views import requires
 from tandem.dispatch import selectors, services
-from tandem.dispatch.forms import IntakeForm, call_type_options
+from tandem.dispatch.forms import PERSON_FIELDS, IntakeForm, call_type_options
 from tandem.dispatch.intake import call_intake, protocol_fallbacks
 from tandem.dispatch.units import recommend_units
+from tandem.people.forms import MatchQueryForm
+from tandem.people.matching import person_matches
+from tandem.people.selectors import person_get
+from tandem.people.services import person_create
 
 
 def _int(value) -> int | None:
@@ -46,16 +51,38 @@ def board(request: HttpRequest) -> HttpResponse:
 def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        call, _ = call_intake(actor=request.user, intake=form.to_intake())
+        with transaction.atomic():
+            intake = form.to_intake()
+            intake.subject_id = _subject_id(request.user, form)
+            call, _ = call_intake(actor=request.user, intake=intake)
         return redirect("dispatch:call_dispatch", call_id=call.pk)
+    query = MatchQueryForm(request.POST or None)
     return render(
         request,
         "dispatch/intake.html",
         {
             "form": form,
             "call_types": call_type_options(),
+            "matches": (
+                person_matches(actor=request.user, **query.query(), limit=5)
+                if query.is_valid() and query.searchable()
+                else None
+            ),
+            "chosen": request.POST.get("person_id", ""),
         },
     )
+
+
+def _subject_id(actor, form: IntakeForm) -> int | None:
+    """The person the call is about: a match the call-taker chose, or a new record."""
+    data = form.cleaned_data
+    if data["person_id"]:
+        return person_get(actor=actor, person_id=data["person_id"]).pk
+    if not form.person_entered():
+        return None
+    fields = {name: data[name] or "" for name in PERSON_FIELDS}
+    fields["date_of_birth"] = data["date_of_birth"]
+    return person_create(actor=actor, **fields).pk
 
 
 @requires(Perm.TAKE_CALLS)

@@ -6,9 +6,13 @@ from tandem.agencies.models import Code, CodeList, Jurisdiction
 from tandem.dispatch.intake import CallIntake
 from tandem.dispatch.models import CallSource
 from tandem.dispatch.triage_schema import QUESTIONS
+from tandem.people.forms import MatchQueryForm
 
 ANSWER_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
 ANSWER_VALUES = {"yes": True, "no": False, "unknown": None}
+
+
+PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "address")
 
 
 class IntakeForm(forms.Form):
@@ -27,8 +31,12 @@ class IntakeForm(forms.Form):
     priority = forms.IntegerField(min_value=1, max_value=5, initial=3)
     narrative = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
+    person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in PERSON_FIELDS:
+            self.fields[name] = MatchQueryForm.base_fields[name]
         for key, question in QUESTIONS.items():
             self.fields[f"answer_{key}"] = forms.ChoiceField(
                 label=question,
@@ -55,8 +63,20 @@ class IntakeForm(forms.Form):
             )
         ]
 
+    def person_fields(self):
+        return [self[name] for name in PERSON_FIELDS]
+
+    def person_entered(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in PERSON_FIELDS)
+
     def clean(self):
         data = super().clean()
+        if not data.get("person_id") and self.person_entered():
+            for name in ("given_name", "family_name"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(
+                        name, 'Give both names of a new person ("Unknown" if not known).'
+                    )
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("longitude", "Give both latitude and longitude, or neither.")
         return data

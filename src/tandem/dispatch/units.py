@@ -8,14 +8,16 @@ Travel time sits behind `TravelTime` so a routing engine can replace the straigh
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from django.db import connection
 from django.utils import timezone
 
-from tandem.agencies.models import ProgramModel, ScheduleKind, Shift, Team, UnitStatus
+from tandem.agencies.models import ProgramModel, ScheduleKind, Shift, Team, TeamMember, UnitStatus
 from tandem.dispatch.models import Call, ResponseMode
 
 # Program models that can answer each response mode, in order of preference.
@@ -111,7 +113,7 @@ def _duty(team: Team, moment: datetime) -> str | None:
 
 def _certified(team: Team) -> bool:
     needed = team.requires_certification
-    return not needed or all(needed in (m.user.certifications or []) for m in team.members.all())
+    return not needed or needed in team.member_certifications
 
 
 def _exclusion(team: Team, call: Call, moment: datetime) -> str | None:
@@ -126,14 +128,73 @@ def _exclusion(team: Team, call: Call, moment: datetime) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Roster:
+    version: tuple
+    teams: tuple[Team, ...]
+
+
+_cached_roster: _Roster | None = None
+
+
 def _roster() -> list[Team]:
-    """Every dispatchable team with what eligibility needs, in four queries."""
-    models = {m for programs in MODE_PROGRAMS.values() for m in programs}
-    return list(
-        Team.objects.filter(program_model__in=models)
-        .prefetch_related("coverage", "shifts", "members__user")
-        .order_by("call_sign")
+    """Every dispatchable team with what eligibility needs, as of now.
+
+    Teams, their coverage and their shifts change rarely: each process keeps them until
+    one aggregate query says a table behind them changed. Status and the members'
+    certifications change during a shift and are read fresh for every call, onto copies
+    of the kept teams (which are shared between threads and never changed).
+    """
+    global _cached_roster
+    version = _roster_version()
+    if _cached_roster is None or _cached_roster.version != version:
+        models = {m for programs in MODE_PROGRAMS.values() for m in programs}
+        teams = Team.objects.filter(program_model__in=models).prefetch_related("coverage", "shifts")
+        _cached_roster = _Roster(version, tuple(teams.order_by("call_sign")))
+    kept = _cached_roster.teams
+    status = dict(
+        (pk, (value, since))
+        for pk, value, since in Team.objects.filter(pk__in=[t.pk for t in kept]).values_list(
+            "pk", "status", "status_since"
+        )
     )
+    held = _certifications_held([t for t in kept if t.requires_certification])
+    roster = []
+    for team in kept:
+        if team.pk not in status:
+            continue  # deleted since the version was read
+        team = copy.copy(team)
+        team.status, team.status_since = status[team.pk]
+        team.member_certifications = held.get(team.pk, frozenset())
+        roster.append(team)
+    return roster
+
+
+def _certifications_held(teams: list[Team]) -> dict[int, frozenset[str]]:
+    """Team -> the certifications every one of its members holds."""
+    held: dict[int, frozenset[str]] = {}
+    members = TeamMember.objects.filter(team__in=teams).values_list(
+        "team_id", "user__certifications"
+    )
+    for team_id, certifications in members:
+        mine = frozenset(certifications or ())
+        held[team_id] = held[team_id] & mine if team_id in held else mine
+    return held
+
+
+def _roster_version() -> tuple:
+    """Counts, latest changes and a fingerprint of the pairs behind the kept roster."""
+    team, shift = Team._meta.db_table, Shift._meta.db_table
+    coverage = Team.coverage.through._meta.db_table
+    sql = (
+        f"SELECT (SELECT count(*) FROM {team}), (SELECT max(updated_at) FROM {team}),"  # noqa: S608 (table names)
+        f" (SELECT count(*) FROM {shift}), (SELECT max(updated_at) FROM {shift}),"
+        f" (SELECT count(*) FROM {coverage}),"
+        f" (SELECT sum(team_id * 1000003 + jurisdiction_id) FROM {coverage})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(cursor.fetchone())
 
 
 def recommend_units(

@@ -7,6 +7,7 @@ from tandem.accounts.roles import Perm
 from tandem.core.views import PAGE_SIZE, page_number, requires
 from tandem.dispatch import selectors
 from tandem.encounters.selectors import encounter_list
+from tandem.plans.selectors import safety_for_call
 
 
 @requires(Perm.VIEW_CALLS)
@@ -41,5 +42,6 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             "call": call,
             "assignments": selectors.call_assignments(actor=request.user, call=call),
             "encounters": encounter_list(actor=request.user, call_id=call.pk),
+            "crisis_plan": safety_for_call(actor=request.user, call=call),
         },
     )

@@ -25,6 +25,7 @@ state-wide volumes.
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ from tandem.people.linkage_review import (
     assign_statuses,
     cluster,
     conflicts_sql,
+    limit_to_one_link_per_source,
 )
 
 __all__ = [
@@ -103,6 +105,7 @@ def link(
     model: Mapping[str, Any] | None = None,
     spark_session: Any = None,
     conflicts_block_auto_links: bool = True,
+    one_link_per_source: bool = False,
 ) -> LinkageResult:
     """Score, classify and cluster person records; see the module docstring.
 
@@ -125,6 +128,9 @@ def link(
         review_threshold=review_threshold,
         conflicts_block_auto_links=conflicts_block_auto_links,
     )
+    if one_link_per_source:
+        source = records["source_agency"].take(pc.sort_indices(records["unique_id"]))
+        pairs = limit_to_one_link_per_source(pairs, source.to_numpy(zero_copy_only=False))
     labels, left_out = cluster(pairs, records.num_rows)
     pairs.loc[left_out, "conflict"] = "would join records a reviewer rejected"
     pairs.loc[left_out & (pairs["status"] == AUTO).to_numpy(), "status"] = REVIEW
@@ -216,6 +222,14 @@ def _spark_api(spark_session: Any):
         )
     from pyspark.sql import SparkSession
     from splink import SparkAPI
+    from splink.backends.spark import similarity_jar_location
 
-    session = spark_session or SparkSession.builder.appName("tandem-linkage").getOrCreate()
+    session = spark_session or (
+        SparkSession.builder.appName("tandem-linkage")
+        .config("spark.jars", similarity_jar_location())  # jaro_winkler and friends
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    if not session.sparkContext.getCheckpointDir():
+        session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="tandem-spark-"))
     return SparkAPI(spark_session=session)

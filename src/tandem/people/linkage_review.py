@@ -122,6 +122,33 @@ def assign_statuses(
     return pairs.sort_values(["idx_l", "idx_r"], ignore_index=True)
 
 
+def limit_to_one_link_per_source(pairs: pd.DataFrame, source: np.ndarray) -> pd.DataFrame:
+    """Keep at most one link from a record to each other source, strongest first.
+
+    For files that each hold one record per person (FEBRL's two files, an agency's
+    deduplicated register): a record's second-best automatic link into the same file is
+    a likely error and goes to review instead. Confirmed links claim their records first.
+    """
+    status = pairs["status"].to_numpy().copy()
+    left, right = pairs["idx_l"].to_numpy(), pairs["idx_r"].to_numpy()
+    confirmed = status == CONFIRMED
+    probability = np.nan_to_num(pairs["match_probability"].to_numpy(), nan=1.0)
+    candidates = np.flatnonzero(confirmed | (status == AUTO))
+    order = candidates[np.lexsort((-probability[candidates], ~confirmed[candidates]))]
+    taken: set[tuple[int, object]] = set()
+    demoted = []
+    for i in order.tolist():
+        ends = ((left[i], source[right[i]]), (right[i], source[left[i]]))
+        if not confirmed[i] and (ends[0] in taken or ends[1] in taken):
+            demoted.append(i)
+            continue
+        taken.update(ends)
+    pairs = pairs.copy()
+    pairs.loc[demoted, "status"] = REVIEW
+    pairs.loc[demoted, "conflict"] = "a stronger link joins one of these records to that source"
+    return pairs
+
+
 def cluster(pairs: pd.DataFrame, n_records: int) -> tuple[np.ndarray, np.ndarray]:
     """Connected components over confirmed and automatic links, rejected pairs kept apart.
 

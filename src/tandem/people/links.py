@@ -102,6 +102,7 @@ def _store(run, pairs, admin, actor) -> tuple[int, int]:
     for row in frame.itertuples(index=False):
         if row.status not in (LinkStatus.AUTO, LinkStatus.REVIEW):
             continue
+        reason = _review_reason(row, run) if row.status == LinkStatus.REVIEW else ""
         a, b = sorted((int(row.unique_id_l), int(row.unique_id_r)))
         auto += row.status == LinkStatus.AUTO
         review += row.status == LinkStatus.REVIEW
@@ -114,19 +115,33 @@ def _store(run, pairs, admin, actor) -> tuple[int, int]:
                     person_b_id=b,
                     probability=float(row.match_probability),
                     status=row.status,
+                    reason=reason,
                     run=run,
                     created_by=actor,
                 )
             )
         elif link.status not in DECIDED:
             link.probability, link.status, link.run = float(row.match_probability), row.status, run
+            link.reason = reason
             changed.append(link)
     PersonLink.objects.bulk_create(new, batch_size=2000)
-    PersonLink.objects.bulk_update(changed, ["probability", "status", "run"], batch_size=2000)
+    PersonLink.objects.bulk_update(
+        changed, ["probability", "status", "reason", "run"], batch_size=2000
+    )
     # Undecided links this run no longer proposes are dropped; decisions stay.
     stale = [k.pk for k in existing.values() if k.status not in DECIDED]
     PersonLink.objects.filter(pk__in=stale).delete()
     return auto, review
+
+
+def _review_reason(row, run) -> str:
+    conflict = getattr(row, "conflict", None)
+    if isinstance(conflict, str) and conflict:
+        return conflict[:1].upper() + conflict[1:]
+    return (
+        f"Probability {row.match_probability:.2f} is below the automatic-link "
+        f"threshold {run.link_threshold:.2f}"
+    )[:120]
 
 
 def _reviewable(actor):

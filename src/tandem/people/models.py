@@ -100,6 +100,9 @@ class PersonLink(Record):
     person_b = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField(help_text="Match probability from the last run.")
     status = models.CharField(max_length=12, choices=LinkStatus.choices)
+    reason = models.CharField(
+        max_length=120, blank=True, help_text="Why the run left the pair to a reviewer."
+    )
     run = models.ForeignKey(
         LinkageRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
     )
@@ -120,6 +123,26 @@ class PersonLink(Record):
             ),
         ]
         indexes = [models.Index(fields=["status", "probability"])]
+
+    @property
+    def differences(self) -> set[str]:
+        """Which identifying fields the two records write differently."""
+        a, b = self.person_a, self.person_b
+        fields = {
+            "name": (a.given_name.casefold(), a.family_name.casefold()),
+            "date_of_birth": a.date_of_birth,
+            "sex": a.sex,
+            "address": a.address.casefold(),
+        }
+        other = {
+            "name": (b.given_name.casefold(), b.family_name.casefold()),
+            "date_of_birth": b.date_of_birth,
+            "sex": b.sex,
+            "address": b.address.casefold(),
+        }
+        return {
+            name for name, value in fields.items() if value and other[name] and value != other[name]
+        }
 
     @property
     def pair(self) -> tuple[Person, Person]:

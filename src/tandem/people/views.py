@@ -9,6 +9,10 @@ from tandem.accounts.roles import Perm
 from tandem.core.views import PAGE_SIZE, page_number, requires
 from tandem.people import links, selectors
 from tandem.people.familiar import active_rules, familiar_faces
+from tandem.people.forms import MatchQueryForm
+from tandem.people.matching import person_matches
+from tandem.plans.selectors import plan_status_for, plans_of_person
+from tandem.plans.services import can_write_plans
 
 
 @requires(Perm.VIEW_PEOPLE)
@@ -42,7 +46,29 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "history": selectors.person_history(actor=request.user, person=person),
             "links": links.links_of(actor=request.user, person=person),
             "can_review_links": request.user.has_perm_in(Perm.WORK_FOLLOWUPS),
+            "plans": plans_of_person(actor=request.user, person_id=person.pk),
+            "can_start_plans": can_write_plans(request.user),
         },
+    )
+
+
+@requires(Perm.VIEW_PEOPLE)
+def match_list(request: HttpRequest) -> HttpResponse:
+    """The people already on record who may be the one being entered (an htmx fragment).
+
+    Forms that take a person (call intake, the encounter form) include it next to their
+    name and birth-date fields; it offers each match as a `person_id` choice.
+    """
+    form = MatchQueryForm(request.GET)
+    matches = (
+        person_matches(actor=request.user, **form.query(), limit=5)
+        if form.is_valid() and form.searchable()
+        else None
+    )
+    return render(
+        request,
+        "people/_match_list.html",
+        {"matches": matches, "form": form, "chosen": request.GET.get("person_id", "")},
     )
 
 
@@ -50,13 +76,16 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 def familiar_list(request: HttpRequest) -> HttpResponse:
     faces = familiar_faces(actor=request.user)
     rules = active_rules()
+    plans = plan_status_for(actor=request.user, person_ids=[f.person.pk for f in faces])
     for face in faces:
         face.bars = sparkline(face.months)
+        face.plan = plans.get(face.person.pk)
     return render(
         request,
         "people/familiar_list.html",
         {
             "faces": faces,
+            "can_start_plans": can_write_plans(request.user),
             "rules": rules,
             "windows": sorted({r.days for r in rules}),
         },

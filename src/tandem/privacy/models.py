@@ -38,7 +38,9 @@ class Consent(SensitiveRecord):
 class AuditEvent(Record):
     """Who did what to which record, when, why. Rows are only ever added.
 
-    The owning agency is the agency the actor was acting for.
+    The owning agency is the agency the actor was acting for. Events form a hash chain:
+    each one's `hash` covers its own fields and the previous event's hash, so an edited,
+    inserted or deleted row breaks the chain (`tandem audit-verify`, `privacy.chain`).
     """
 
     at = models.DateTimeField(db_index=True)
@@ -59,6 +61,9 @@ class AuditEvent(Record):
     segments = models.CharField(max_length=80, blank=True, help_text="Segments touched.")
     reason = models.CharField(max_length=300, blank=True)
     legal_basis = models.CharField(max_length=120, blank=True)
+    seq = models.PositiveBigIntegerField(unique=True, help_text="Position in the hash chain.")
+    prev_hash = models.CharField(max_length=64, help_text="The previous event's hash.")
+    hash = models.CharField(max_length=64, help_text="SHA-256 over this event and prev_hash.")
 
     class Meta:
         ordering = ["-at"]
@@ -70,3 +75,69 @@ class AuditEvent(Record):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("audit events are append-only")
+
+
+class AuditChainHead(models.Model):
+    """The newest event of the audit chain: one row, locked by every writer.
+
+    Holding the head in its own row serialises appends (each takes its row lock) and
+    lets verification notice events removed from the end of the chain.
+    """
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit chain at event {self.seq}"
+
+
+class EmergencyBasis(models.TextChoices):
+    MEDICAL_EMERGENCY = "medical_emergency", "Medical emergency (42 CFR 2.51)"
+    SERIOUS_THREAT = "serious_threat", "Serious and imminent threat (HIPAA 45 CFR 164.512(j))"
+
+
+class EmergencyAccess(Record):
+    """Break-the-glass: a clinician opened a person's records they could not otherwise read.
+
+    Holds what 42 CFR 2.51(c) asks to be documented: who received the information and
+    their affiliation, who disclosed it, when, and the nature of the emergency. Access
+    lasts until `expires_at`; the privacy officer reviews every one. A medical emergency
+    opens `clinical` and `part2`; a serious and imminent threat (HIPAA) opens `clinical`
+    only, as Part 2 has no such exception. The owning agency is the recipient's.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
+    )
+    recipient_affiliation = models.CharField(
+        max_length=200, help_text="The recipient's agency, as it was named at the time."
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    legal_basis = models.CharField(max_length=24, choices=EmergencyBasis.choices)
+    nature_of_emergency = models.TextField()
+    reason = models.TextField(help_text="Why the records are needed now.")
+    disclosed_by = models.CharField(
+        max_length=300, help_text="The programs whose records were opened."
+    )
+    disclosing_agencies = models.ManyToManyField(
+        "agencies.Agency", blank=True, related_name="+", help_text="Whose records were opened."
+    )
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"emergency access {self.pk} to person {self.person_id}"
+
+    @property
+    def active(self) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at > timezone.now()

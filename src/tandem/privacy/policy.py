@@ -6,7 +6,8 @@ This is the one place the rules live. Selectors call `scope()` to filter rows an
 Rules, in brief (docs/architecture.md has the table):
 - rows: members of the owning agency; police of the call's agency; members of the team
   assigned; the 911 center for calls. Roles without casework permissions see no rows.
-  Referrals and follow-ups: only the treating provider's clinical staff.
+  Referrals and follow-ups: only the treating provider's clinical staff (for referrals,
+  also the clinical staff of the agency owning the receiving service).
 - `safety` and operational fields: anyone who may see the row.
 - `cji`: police and 911-center roles (dispatcher, officer, supervisor) of the owning
   agency or the call's agency.
@@ -70,12 +71,30 @@ _RELATIONS: dict[str, dict[str, str]] = {
     "dispatch.call": {"call_agency": "owning_agency", "team": "assignments__team"},
     "dispatch.assignment": {"call_agency": "call__owning_agency", "team": "team"},
     "encounters.encounter": {"call_agency": "call__owning_agency", "team": "assignment__team"},
+    "encounters.screening": {
+        "call_agency": "encounter__call__owning_agency",
+        "team": "encounter__assignment__team",
+    },
     "people.person": {"call_agency": "calls__owning_agency", "team": "calls__assignments__team"},
     "privacy.consent": {},
+    # A crisis plan: its provider's staff, and members of a team sent to a call about the
+    # person (officers read its `safety` part; plans.selectors shows them approved ones only).
+    "plans.crisisplan": {"team": "person__calls__assignments__team"},
 }
 # A referral or follow-up is itself health information (a referral to a detox program
 # discloses substance use), so only the treating provider's clinical staff see the rows.
-CLINICAL_ROWS = {"referrals.referral", "followups.followup"}
+CLINICAL_ROWS = {
+    "referrals.referral",
+    "followups.followup",
+    "followups.followupattempt",
+    "referrals.referralevent",
+}
+# ... and the clinical staff of the other end: the agency that owns the service a
+# referral was sent to (it updates the status); for a referral's status events, both ends.
+CLINICAL_ROW_PARTIES: dict[str, tuple[str, ...]] = {
+    "referrals.referral": ("service__owning_agency",),
+    "referrals.referralevent": ("referral__owning_agency", "referral__service__owning_agency"),
+}
 
 
 def scope(user, queryset: models.QuerySet) -> models.QuerySet:
@@ -84,8 +103,14 @@ def scope(user, queryset: models.QuerySet) -> models.QuerySet:
     if not actor.any_casework:
         return queryset.none()
     label = queryset.model._meta.label_lower
+    emergency = emergency_person_ids(user)
     if label in CLINICAL_ROWS:
-        return queryset.filter(owning_agency__in=actor.clinical_agencies)
+        parties = Q(owning_agency__in=actor.clinical_agencies)
+        for lookup in CLINICAL_ROW_PARTIES.get(label, ()):
+            parties |= Q(**{f"{lookup}__in": actor.clinical_agencies})
+        if emergency and (field := _PERSON_FIELD.get(label)):
+            parties |= Q(**{f"{field}__in": emergency})
+        return queryset.filter(parties)
     if label not in _RELATIONS:
         raise LookupError(f"no row policy for {label}; add one to privacy.policy")
     relation = _RELATIONS[label]
@@ -100,8 +125,32 @@ def scope(user, queryset: models.QuerySet) -> models.QuerySet:
         allowed |= Q(**{f"{relation['team']}__members__user_id": actor.user_id})
     if label == "people.person":
         allowed |= Q(encounters__owning_agency__in=actor.casework_agencies)
+    if emergency and (field := _PERSON_FIELD.get(label)):
+        allowed |= Q(**{f"{field}__in": emergency})
     ids = queryset.filter(allowed).values("pk")
     return queryset.filter(pk__in=ids)
+
+
+# How each model names the person it is about, for emergency access (break-the-glass).
+_PERSON_FIELD = {
+    "people.person": "pk",
+    "dispatch.call": "subject",
+    "encounters.encounter": "person",
+    "encounters.screening": "encounter__person",
+    "privacy.consent": "person",
+    "plans.crisisplan": "person",
+    "referrals.referral": "person",
+    "referrals.referralevent": "referral__person",
+    "followups.followup": "person",
+    "followups.followupattempt": "followup__person",
+}
+
+
+def emergency_person_ids(user) -> dict[int, frozenset[Segment]]:
+    """People whose records the user opened in an emergency, with the segments opened."""
+    from tandem.privacy.emergency import active_person_ids
+
+    return active_person_ids(user)
 
 
 def person_id_of(record) -> int | None:
@@ -143,6 +192,7 @@ def readable_segments(user, record) -> frozenset[Segment]:
         readable |= {CLINICAL, PART2}
     else:
         readable |= consent_segments(actor, person_id_of(record), owner)
+        readable |= emergency_person_ids(user).get(person_id_of(record), frozenset())
     return frozenset(readable)
 
 

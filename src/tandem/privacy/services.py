@@ -2,8 +2,10 @@
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.utils import timezone
 
+from tandem.privacy.chain import seal
 from tandem.privacy.models import AuditEvent
 
 
@@ -26,7 +28,7 @@ def audit_record(
     if owning is None:
         raise ValueError("an audit event needs the agency the actor acted for")
     user = actor if actor is not None and actor.is_authenticated else None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         at=timezone.now(),
         owning_agency_id=owning,
         created_by=user,
@@ -40,3 +42,7 @@ def audit_record(
         reason=reason[:300],
         legal_basis=legal_basis[:120],
     )
+    with transaction.atomic():
+        seal(event)
+        event.save()
+    return event

@@ -6,9 +6,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from tandem.demo.users import demo_users_ensure
+from tandem.directory.models import Service
 from tandem.dispatch.models import Call
+from tandem.people.models import LinkageRun
 
 REGION = Path(__file__).resolve().parents[2] / "region.yaml"
+DIRECTORY = REGION.with_name("directory.json")  # Open Referral HSDS 3.0
 
 
 class Command(BaseCommand):
@@ -25,6 +28,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("== demo region")
         call_command("load_program", str(REGION))
+        if not Service.objects.exists():  # before the history, which refers people to it
+            self.stdout.write("== service directory")
+            call_command("directory_import", str(DIRECTORY))
         if Call.objects.exists():
             self.stdout.write("== history already present, reusing it")
         else:
@@ -32,6 +38,9 @@ class Command(BaseCommand):
             call_command("generate_history", months=months, seed=seed)
         self.stdout.write("== matching keys for intake search")
         call_command("index_people", "--missing")
+        if not LinkageRun.objects.exists():
+            self.stdout.write("== linking the agencies' records of the same people")
+            call_command("link_people")
         self.print_logins(demo_users_ensure(), addrport)
         if not no_serve:
             call_command("runserver", addrport, use_reloader=False)

@@ -1,5 +1,7 @@
 """`tandem link-people`: link every agency's person records; uncertain pairs go to review."""
 
+import logging
+
 from django.core.management.base import BaseCommand
 
 from tandem.people.links import linkage_execute
@@ -14,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb")
 
     def handle(self, *args, link_threshold, review_threshold, backend, **options):
+        if options["verbosity"] < 2:  # splink's training notes, for those who ask
+            logging.getLogger("splink").setLevel(logging.ERROR)
         run = linkage_execute(
             link_threshold=link_threshold, review_threshold=review_threshold, backend=backend
         )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class Config(AppConfig):
+    name = "tandem.metrics"
+    label = "metrics"
+    verbose_name = "Program metrics"
