@@ -5,10 +5,12 @@ a second police department `other_pd`, a 911 center and a regional administrator
 ride-along team pairs an officer of `pd` with a clinician of `clinic`.
 """
 
+import functools
 import os
 from datetime import time, timedelta
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.utils import timezone
 
@@ -52,9 +54,16 @@ def _agency(code, kind, owner=None, **extra):
     )
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once with the production hasher (Argon2), shared by every persona:
+    hashing it for each of the dozen personas of every test would dominate the run."""
+    return make_password(PASSWORD)
+
+
 def _user(username, agency, role):
-    user = User.objects.create_user(
-        username=username, password=PASSWORD, first_name=username.title()
+    user = User.objects.create(
+        username=username, password=password_hash(), first_name=username.title()
     )
     Membership.objects.create(user=user, owning_agency=agency, role=role)
     return user

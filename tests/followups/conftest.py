@@ -3,11 +3,11 @@ import pytest
 from tandem.accounts.models import Membership, User
 from tandem.accounts.roles import Role
 from tandem.followups.models import FollowUpRule
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 
 
 def clinical_supervisor(region) -> User:
-    user = User.objects.create_user(username="clin_supervisor", password=PASSWORD)
+    user = User.objects.create(username="clin_supervisor", password=password_hash())
     Membership.objects.create(user=user, owning_agency=region.clinic, role=Role.SUPERVISOR)
     return user
 
