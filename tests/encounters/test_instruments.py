@@ -1,5 +1,7 @@
 """The screening instruments' published logic: every branch and every boundary."""
 
+import itertools
+
 import pytest
 
 from tandem.encounters import instruments as ins
@@ -129,3 +131,45 @@ def test_the_total_is_shown_only_for_complete_ctrs_answers():
     assert ins.total_of(CTRS, {"dangerousness": 2}) is None
     assert ins.total_of(CSSRS, NO_TO_ALL) is None
     assert ins.total_of(CTRS, "") is None  # withheld by the privacy gate
+
+
+def _every_cssrs_pattern():
+    """Every complete, correctly branched set of screener answers (54 in all)."""
+    yes_no = (True, False)
+    for q1, q2, q6 in itertools.product(yes_no, repeat=3):
+        middles = itertools.product(yes_no, repeat=3) if q2 else [None]
+        for middle in middles:
+            for recent in yes_no if q6 else [None]:
+                answers = {"q1": q1, "q2": q2, "q6": q6}
+                if middle is not None:
+                    answers |= dict(zip(("q3", "q4", "q5"), middle, strict=True))
+                if recent is not None:
+                    answers["q6_recent"] = recent
+                yield answers
+
+
+def _columbia(answers) -> str:
+    """The published triage, written independently of the module under test."""
+    behavior = answers["q6"]
+    if answers.get("q4") or answers.get("q5") or (behavior and answers["q6_recent"]):
+        return ins.HIGH
+    if answers.get("q3") or behavior:
+        return ins.MODERATE
+    return ins.LOW
+
+
+def test_every_cssrs_answer_pattern_gets_columbias_risk_level():
+    patterns = list(_every_cssrs_pattern())
+    assert len(patterns) == 54
+    for answers in patterns:
+        assert ins.cssrs_check(answers) == [], answers
+        result = ins.score(CSSRS, answers)
+        assert result.result == _columbia(answers), answers
+        assert result.needs_emergency_care == (result.result == ins.HIGH)
+
+
+def test_every_ctrs_score_pattern_is_summed_and_judged():
+    for d, s, c in itertools.product(range(1, 6), repeat=3):
+        result = ins.score(CTRS, ctrs(d, s, c))
+        assert result.total == d + s + c
+        assert result.needs_emergency_care is (d + s + c <= 9)
