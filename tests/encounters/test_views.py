@@ -163,3 +163,21 @@ def test_the_encounter_list_offers_the_form_for_the_teams_open_assignment(field_
     assert url in client.get("/encounters/").content.decode()
     client.force_login(field_region.other_officer)
     assert url not in client.get("/encounters/").content.decode()
+
+
+def test_a_new_encounter_starts_with_the_person_the_call_is_about(field_region, client, token):
+    r = field_region
+    client.force_login(r.clinician)
+    page = client.get(form_url(r)).content.decode()
+    assert "The person the call is about" in page
+    assert f'name="person_id" id="person-current" value="{r.person.pk}" checked' in page
+
+    post_form(
+        client,
+        form_url(r),
+        token,
+        intent="submit",
+        disposition="resolved_on_scene",
+        person_id=r.person.pk,
+    )
+    assert Encounter.objects.get(client_token=token).person_id == r.person.pk

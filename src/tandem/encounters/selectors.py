@@ -116,3 +116,12 @@ def disposition_choices(encounter: Encounter) -> list[tuple[str, list[tuple[str,
     if options:
         groups.append(("Local codes", list(dict.fromkeys(options))))
     return groups
+
+
+def call_subject(*, actor, call):
+    """The person a call is about, if the actor may see them (a new encounter's subject)."""
+    from tandem.people.models import Person
+
+    if call is None or call.subject_id is None:
+        return None
+    return gate.visible(actor, Person.objects.filter(pk=call.subject_id)).first()

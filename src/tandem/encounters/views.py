@@ -100,6 +100,7 @@ def encounter_new(request: HttpRequest) -> HttpResponse:
         owning_agency_id=services.treating_agency(actor=request.user, assignment=assignment),
         call=assignment.call,
         assignment=assignment,
+        person=selectors.call_subject(actor=request.user, call=assignment.call),
     )
     members = [
         (
@@ -112,7 +113,8 @@ def encounter_new(request: HttpRequest) -> HttpResponse:
         request,
         encounter=None,
         context_record=transient,
-        initial=initial_for(None, [], assignment=assignment, members=members),
+        initial=initial_for(None, [], assignment=assignment, members=members)
+        | ({"person_id": transient.person_id} if transient.person_id else {}),
         save={"assignment_id": assignment.pk},
     )
 

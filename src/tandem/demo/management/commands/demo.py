@@ -1,5 +1,7 @@
 """`tandem demo`: set up the demo region once, then serve it."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 from django.core.management import call_command
@@ -43,7 +45,18 @@ class Command(BaseCommand):
             call_command("link_people")
         self.print_logins(demo_users_ensure(), addrport)
         if not no_serve:
-            call_command("runserver", addrport, use_reloader=False)
+            worker = self.start_worker()
+            try:
+                call_command("runserver", addrport, use_reloader=False)
+            finally:
+                worker.terminate()
+
+    def start_worker(self) -> subprocess.Popen:
+        """The background worker (follow-up reminders), alongside the web server."""
+        self.stdout.write("== background worker for reminders (tandem db_worker)")
+        return subprocess.Popen(
+            [sys.executable, "-m", "tandem.cli", "db_worker", "--no-reload", "-v", "0"]
+        )
 
     def print_logins(self, logins: list[dict], addrport: str) -> None:
         self.stdout.write(f"\nTandem demo at http://{addrport}/  — demo logins:\n")
