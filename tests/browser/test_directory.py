@@ -81,10 +81,15 @@ def test_a_referral_is_made_from_the_encounter_and_the_program_accepts_it(
     page.goto(f"/encounters/{r.encounter.pk}/")
     page.get_by_role("link", name="Make a referral").click()
     expect(page.get_by_role("heading", name="Make a referral")).to_be_visible()
-    page.get_by_label("Need").select_option(label="Detox / withdrawal management")
+    # The list is searched again as the need changes: wait for that answer before choosing.
+    with page.expect_response(lambda response: "need=detox" in response.url):
+        page.get_by_label("Need").select_option(label="Detox / withdrawal management")
     choice = page.get_by_text("Refer to Medically Monitored Withdrawal Management")
     expect(choice).to_be_visible()
     choice.click()
+    expect(
+        page.get_by_role("radio", name="Refer to Medically Monitored Withdrawal Management")
+    ).to_be_checked()
     page.get_by_label("Reason for the referral").fill("Daily drinking, wants to stop; shakes.")
     screenshot(page, "choose")
     page.get_by_role("button", name="Send referral").click()
