@@ -77,6 +77,22 @@ def test_navigation_fits_the_role(region, client):
     assert 'href="/calls/"' in client.get("/").content.decode()
 
 
+def test_every_navigation_link_opens_for_every_role(region, client):
+    """No role is offered a page that turns it away (a police supervisor shares the
+    supervisor role with clinical supervisors, but not their clinical pages)."""
+    from tandem.accounts.context import navigation
+
+    for persona in PERSONAS + ["navigator", "police_supervisor"]:
+        user = getattr(region, persona)
+        client.force_login(user)
+        request = client.get("/").wsgi_request
+        for item in navigation(request)["nav_items"]:
+            assert client.get(item["url"]).status_code == 200, (persona, item["url"])
+    client.force_login(region.police_supervisor)
+    page = client.get("/").content.decode()
+    assert 'href="/referrals/"' not in page and 'href="/plans/"' not in page
+
+
 def test_repeated_failures_lock_the_account_on_that_device_and_are_audited(region, client):
     for _ in range(5):
         client.post("/accounts/login/", {"username": "clinician", "password": "wrong"})

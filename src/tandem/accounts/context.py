@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from tandem.accounts.roles import Perm
+from tandem.privacy.policy import actor_for
 
 # Primary navigation, in order: (label, URL name, permission that shows it). A link
 # appears exactly when the user's roles grant the permission the page itself checks.
@@ -26,6 +27,10 @@ NAV: list[tuple[str, str, Perm | None]] = [
     ("Emergency access", "privacy:emergency_queue", Perm.VIEW_AUDIT),
     ("Imports", "imports:run_list", Perm.MANAGE_PROGRAM),
 ]
+# Pages only the clinical staff of a behavioral-health provider can use: a police
+# supervisor holds WORK_FOLLOWUPS through the shared supervisor role, but these pages
+# have nothing for them.
+CLINICAL_ONLY = {"followups:queue", "plans:plan_list", "referrals:outgoing"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -33,10 +38,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "current_membership": None}
+    clinical = bool(actor_for(user).clinical_agencies)
     items = [
         {"label": label, "url": reverse(url_name)}
         for label, url_name, perm in NAV
-        if perm is None or user.has_perm_in(perm)
+        if (perm is None or user.has_perm_in(perm)) and (clinical or url_name not in CLINICAL_ONLY)
     ]
     # The current section is the longest link the path falls under (so /calls/new/ marks
     # "New call", not also "Calls"); home only on itself.
