@@ -16,7 +16,6 @@ from tandem.dispatch.forms import PERSON_FIELDS, IntakeForm, call_type_options
 from tandem.dispatch.intake import call_intake, protocol_fallbacks
 from tandem.dispatch.units import recommend_units
 from tandem.people.forms import MatchQueryForm
-from tandem.people.matching import person_matches
 from tandem.people.selectors import person_get
 from tandem.people.services import person_create
 
@@ -56,18 +55,13 @@ def intake(request: HttpRequest) -> HttpResponse:
             intake.subject_id = _subject_id(request.user, form)
             call, _ = call_intake(actor=request.user, intake=intake)
         return redirect("dispatch:call_dispatch", call_id=call.pk)
-    query = MatchQueryForm(request.POST or None)
     return render(
         request,
         "dispatch/intake.html",
         {
             "form": form,
             "call_types": call_type_options(),
-            "matches": (
-                person_matches(actor=request.user, **query.query(), limit=5)
-                if query.is_valid() and query.searchable()
-                else None
-            ),
+            "matches": MatchQueryForm(request.POST or None).matches(request.user),
             "chosen": request.POST.get("person_id", ""),
         },
     )

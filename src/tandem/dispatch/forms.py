@@ -12,7 +12,7 @@ ANSWER_CHOICES = [("yes", "Yes"), ("no", "No"), ("unknown", "Unknown")]
 ANSWER_VALUES = {"yes": True, "no": False, "unknown": None}
 
 
-PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "address")
+PERSON_FIELDS = tuple(MatchQueryForm.base_fields)  # the person in crisis, if known
 
 
 class IntakeForm(forms.Form):

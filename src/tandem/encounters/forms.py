@@ -21,6 +21,7 @@ from tandem.encounters.models import (
     RiskLevel,
     WeaponKind,
 )
+from tandem.encounters.services import EDITABLE_FIELDS
 
 PRESENT_ROWS = 5
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -28,32 +29,10 @@ YES_NO_VALUES = {"yes": True, "no": False}
 CTRS_SCORES = [(str(n), str(n)) for n in range(1, 6)]
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
-# Model fields the form edits directly (form field name = model field name).
-MODEL_FIELDS = (
-    "started_at",
-    "ended_at",
-    "minutes_on_scene",
-    "modality",
-    "clinician_assessed",
-    "transport_destination",
-    "behaviors",
-    "weapons_present",
-    "weapon_kinds",
-    "safety_notes",
-    "force_used",
-    "injuries",
-    "arrestable_offence",
-    "charges",
-    "police_narrative",
-    "ed_otherwise",
-    "response_actions",
-    "clinical_interventions",
-    "risk_level",
-    "presenting_problem",
-    "clinical_notes",
-    "diagnosis_impression",
-    "substance_use_notes",
-)
+# Model fields the form edits directly (form field name = model field name): the
+# service's editable fields but those the form handles itself.
+HANDLED_APART = {"person_id", "disposition", "local_disposition", "people_present", "subject_entry"}
+MODEL_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in HANDLED_APART)
 SUBJECT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "address")
 
 

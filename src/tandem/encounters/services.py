@@ -32,38 +32,37 @@ from tandem.privacy.selectors import visible
 from tandem.privacy.services import audit_record
 
 # What the field form (and the API) may set; the rest is derived or set by the system.
-EDITABLE = frozenset(
-    {
-        "person_id",
-        "started_at",
-        "ended_at",
-        "minutes_on_scene",
-        "modality",
-        "clinician_assessed",
-        "disposition",
-        "local_disposition",
-        "transport_destination",
-        "people_present",
-        "behaviors",
-        "weapons_present",
-        "weapon_kinds",
-        "safety_notes",
-        "force_used",
-        "injuries",
-        "arrestable_offence",
-        "charges",
-        "police_narrative",
-        "ed_otherwise",
-        "response_actions",
-        "clinical_interventions",
-        "risk_level",
-        "presenting_problem",
-        "clinical_notes",
-        "diagnosis_impression",
-        "substance_use_notes",
-        "subject_entry",
-    }
+EDITABLE_FIELDS = (
+    "person_id",
+    "started_at",
+    "ended_at",
+    "minutes_on_scene",
+    "modality",
+    "clinician_assessed",
+    "disposition",
+    "local_disposition",
+    "transport_destination",
+    "people_present",
+    "behaviors",
+    "weapons_present",
+    "weapon_kinds",
+    "safety_notes",
+    "force_used",
+    "injuries",
+    "arrestable_offence",
+    "charges",
+    "police_narrative",
+    "ed_otherwise",
+    "response_actions",
+    "clinical_interventions",
+    "risk_level",
+    "presenting_problem",
+    "clinical_notes",
+    "diagnosis_impression",
+    "substance_use_notes",
+    "subject_entry",
 )
+EDITABLE = frozenset(EDITABLE_FIELDS)
 SUBJECT_FIELDS = ("given_name", "family_name", "date_of_birth", "phone", "address")
 
 

@@ -254,25 +254,11 @@ def followup_complete(
     task = _task_for_update(actor, followup_id)
     _require_open(task)
     now = timezone.now()
-    with service_write():
-        task.status = FollowUpStatus.DONE
-        task.completed_at = now
-        task.stabilised = stabilised
-        task.outcome = outcome.strip()[:200] or ("Stabilised" if stabilised else "Completed")
-        if notes.strip():
-            task.notes = (task.notes + "\n" if task.notes else "") + notes.strip()
-        task.updated_by = actor
-        task.full_clean()
-        task.save()
-        audit_record(
-            actor=actor,
-            action="complete",
-            obj=task,
-            person_id=task.person_id,
-            segments={"clinical"} if notes.strip() else (),
-            reason="stabilised" if stabilised else "",
-            agency_id=task.owning_agency_id,
-        )
+    task.status = FollowUpStatus.DONE
+    task.completed_at = now
+    task.stabilised = stabilised
+    task.outcome = outcome.strip()[:200] or ("Stabilised" if stabilised else "Completed")
+    _finish(task, actor, "complete", notes, reason="stabilised" if stabilised else "")
     due = None if stabilised else rules.next_due(task.repeat, now, task.due_at)
     if due is None:
         return task, None
@@ -310,11 +296,17 @@ def followup_close(*, actor, followup_id: int, reason: str, notes: str = "") -> 
             )
     if reason == ClosingReason.OTHER and not notes.strip():
         raise FollowUpError("notes", "say why the task is closed when the reason is 'other'")
+    task.status = FollowUpStatus.CLOSED
+    task.completed_at = timezone.now()
+    task.closing_reason = reason
+    task.outcome = ClosingReason(reason).label
+    _finish(task, actor, "close", notes, reason=f"closed: {reason}")
+    return task
+
+
+def _finish(task: FollowUp, actor, action: str, notes: str, *, reason: str) -> None:
+    """Save a completed or closed task with any closing notes appended, audited."""
     with service_write():
-        task.status = FollowUpStatus.CLOSED
-        task.completed_at = timezone.now()
-        task.closing_reason = reason
-        task.outcome = ClosingReason(reason).label
         if notes.strip():
             task.notes = (task.notes + "\n" if task.notes else "") + notes.strip()
         task.updated_by = actor
@@ -322,14 +314,13 @@ def followup_close(*, actor, followup_id: int, reason: str, notes: str = "") -> 
         task.save()
         audit_record(
             actor=actor,
-            action="close",
+            action=action,
             obj=task,
             person_id=task.person_id,
             segments={"clinical"} if notes.strip() else (),
-            reason=f"closed: {reason}",
+            reason=reason,
             agency_id=task.owning_agency_id,
         )
-    return task
 
 
 @transaction.atomic

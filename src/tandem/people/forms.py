@@ -22,6 +22,14 @@ class MatchQueryForm(forms.Form):
     def entered(self) -> bool:
         return bool(self.cleaned_data.get("given_name") or self.cleaned_data.get("family_name"))
 
+    def matches(self, actor, limit: int = 5):
+        """The likely matches the actor may see, or None when there is nothing to search."""
+        from tandem.people.matching import person_matches
+
+        if not (self.is_valid() and self.searchable()):
+            return None
+        return person_matches(actor=actor, **self.query(), limit=limit)
+
     def query(self) -> dict:
         data = self.cleaned_data
         return {

@@ -10,7 +10,6 @@ from tandem.core.views import PAGE_SIZE, page_number, requires
 from tandem.people import links, selectors
 from tandem.people.familiar import active_rules, familiar_faces
 from tandem.people.forms import MatchQueryForm
-from tandem.people.matching import person_matches
 from tandem.plans.selectors import plan_status_for, plans_of_person
 from tandem.plans.services import can_write_plans
 
@@ -60,11 +59,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
     name and birth-date fields; it offers each match as a `person_id` choice.
     """
     form = MatchQueryForm(request.GET)
-    matches = (
-        person_matches(actor=request.user, **form.query(), limit=5)
-        if form.is_valid() and form.searchable()
-        else None
-    )
+    matches = form.matches(request.user)
     return render(
         request,
         "people/_match_list.html",

@@ -30,12 +30,32 @@ SEGMENTS_BY_BASIS = {
 }
 
 
+def _opener_membership(user):
+    """The user's membership as a clinician or clinical supervisor of a provider, if any."""
+    return next(
+        (
+            m
+            for m in user.memberships_cached()
+            if m.role in OPENERS and m.owning_agency.kind == AgencyKind.BEHAVIORAL_HEALTH
+        ),
+        None,
+    )
+
+
 def may_open(user) -> bool:
     """Clinicians and clinical supervisors of a behavioral-health provider."""
-    return any(
-        m.role in OPENERS and m.owning_agency.kind == AgencyKind.BEHAVIORAL_HEALTH
+    return _opener_membership(user) is not None
+
+
+def _privacy_officer_agencies(user) -> set[int]:
+    """Agencies for which the user reviews privacy (holds VIEW_AUDIT there)."""
+    from tandem.accounts.roles import ROLE_PERMISSIONS, Perm
+
+    return {
+        m.owning_agency_id
         for m in user.memberships_cached()
-    )
+        if Perm.VIEW_AUDIT in ROLE_PERMISSIONS[m.role]
+    }
 
 
 @transaction.atomic
@@ -46,7 +66,8 @@ def emergency_access_open(
     from tandem.people.selectors import linked_ids
     from tandem.privacy.selectors import visible
 
-    if not may_open(actor):
+    membership = _opener_membership(actor)
+    if membership is None:
         raise PermissionDenied("Only clinicians and clinical supervisors may open records.")
     if not visible(actor, Person.objects.filter(pk=person_id)).exists():
         raise PermissionDenied("Emergency access starts from a person you can see.")
@@ -59,11 +80,6 @@ def emergency_access_open(
         problems["reason"] = "Say why you need these records now (at least 10 characters)."
     if problems:
         raise ValidationError(problems)
-    membership = next(
-        m
-        for m in actor.memberships_cached()
-        if m.role in OPENERS and m.owning_agency.kind == AgencyKind.BEHAVIORAL_HEALTH
-    )
     holders = (
         Agency.objects.filter(pk__in=_holding_agencies(linked_ids(person_id)))
         .exclude(pk=membership.owning_agency_id)
@@ -156,16 +172,9 @@ def active_person_ids(user) -> dict[int, frozenset[str]]:
 
 @transaction.atomic
 def emergency_access_review(*, actor, access_id: int, note: str) -> EmergencyAccess:
-    from tandem.accounts.roles import ROLE_PERMISSIONS, Perm
-
+    if not review_queue(actor=actor).filter(pk=access_id).exists():
+        raise PermissionDenied("Only a privacy officer of an agency concerned reviews it.")
     access = EmergencyAccess.objects.select_for_update().get(pk=access_id)
-    officer_agencies = {
-        m.owning_agency_id
-        for m in actor.memberships_cached()
-        if Perm.VIEW_AUDIT in ROLE_PERMISSIONS[m.role]
-    }
-    if not officer_agencies:
-        raise PermissionDenied("Only a privacy officer reviews emergency access.")
     if access.reviewed_at is not None:
         raise ValidationError({"note": "This access was already reviewed."})
     if len(note.strip()) < 5:
@@ -187,13 +196,7 @@ def review_queue(*, actor):
     """Emergency accesses a privacy officer answers for: by or from their agencies."""
     from django.db.models import Q
 
-    from tandem.accounts.roles import ROLE_PERMISSIONS, Perm
-
-    agencies = {
-        m.owning_agency_id
-        for m in actor.memberships_cached()
-        if Perm.VIEW_AUDIT in ROLE_PERMISSIONS[m.role]
-    }
+    agencies = _privacy_officer_agencies(actor)
     return (
         EmergencyAccess.objects.filter(
             Q(owning_agency__in=agencies) | Q(disclosing_agencies__in=agencies)
