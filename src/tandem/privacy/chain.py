@@ -25,6 +25,7 @@ SEALED_FIELDS = (
     "object_type",
     "object_id",
     "person_id",
+    "record_agency_id",
     "segments",
     "reason",
     "legal_basis",
@@ -35,6 +36,8 @@ SEALED_FIELDS = (
 def event_hash(values: dict) -> str:
     """The hash of one event from its sealed field values (`at` as an aware datetime)."""
     fields = {name: values[name] for name in SEALED_FIELDS}
+    if fields["record_agency_id"] is None:
+        del fields["record_agency_id"]  # events sealed before the field existed
     fields["at"] = fields["at"].isoformat(timespec="microseconds")
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -58,6 +58,15 @@ class AuditEvent(Record):
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    record_agency = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agency whose record it is; differs from the owning agency when "
+        "one agency's record reaches another's staff (a disclosure).",
+    )
     segments = models.CharField(max_length=80, blank=True, help_text="Segments touched.")
     reason = models.CharField(max_length=300, blank=True)
     legal_basis = models.CharField(max_length=120, blank=True)

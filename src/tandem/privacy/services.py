@@ -38,6 +38,7 @@ def audit_record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         person_id=person_id,
+        record_agency_id=getattr(obj, "owning_agency_id", None) if obj is not None else None,
         segments=",".join(sorted(segments)),
         reason=reason[:300],
         legal_basis=legal_basis[:120],
