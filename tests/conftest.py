@@ -12,10 +12,14 @@ from datetime import time, timedelta
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tandem.accounts import otp
 from tandem.accounts.models import Membership, User
-from tandem.accounts.roles import Role
+from tandem.accounts.roles import TWO_FACTOR_ROLES, Role
 from tandem.agencies.models import Agency, AgencyKind, Jurisdiction, Shift, Team, TeamMember
 from tandem.core.models import service_write
 from tandem.dispatch.models import Assignment, Call
@@ -62,11 +66,60 @@ def password_hash() -> str:
 
 
 def _user(username, agency, role):
+    """A persona; one whose role signs in with a second factor has enrolled a device."""
     user = User.objects.create(
         username=username, password=password_hash(), first_name=username.title()
     )
     Membership.objects.create(user=user, owning_agency=agency, role=role)
+    if role in TWO_FACTOR_ROLES:
+        otp_device_for(user)
     return user
+
+
+def otp_device_for(user: User) -> TOTPDevice:
+    """The persona's confirmed authenticator device, enrolled if it has none."""
+    return otp.device_of(user) or TOTPDevice.objects.create(
+        user=user, name=otp.DEVICE_NAME, confirmed=True
+    )
+
+
+def otp_code(user: User | str) -> str:
+    """A code the persona's device accepts now (django_otp.oath.totp over its key)."""
+    if isinstance(user, str):
+        user = User.objects.get(username=user)
+    return otp.code_for(otp_device_for(user))
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Sign in through the forms, as a person does: the password, then the code if asked.
+    Returns the last response."""
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    user = User.objects.filter(username=username).first()
+    if response.status_code == 302 and user and otp.device_of(user):
+        response = client.post("/accounts/two-factor/", {"code": otp_code(user)})
+    return response
+
+
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login` makes a session that has also passed the second factor, as if
+    the persona had entered its code, so view tests need not sign in twice.
+
+    Only the test client's shortcut is changed, and only in tests: the sign-in form and
+    the code step run unchanged (tests/accounts/test_two_factor.py signs in through them
+    and shows that a password alone reaches nothing).
+    """
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        user = User.objects.get(pk=user.pk)  # not the caller's object: memberships get cached
+        if otp.second_factor_due(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = otp_device_for(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
 
 
 @pytest.fixture

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "tandem.core",
@@ -109,11 +111,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "tandem.accounts.middleware.IdleTimeoutMiddleware",
+    "tandem.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Stamps the 42 CFR 2.32 notice on responses that disclosed Part 2 data outward.
+    "tandem.privacy.notices.RedisclosureNoticeMiddleware",
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -193,6 +199,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tandem.accounts.views.locked_out"
 AXES_VERBOSE = False  # sign-in outcomes go to the audit trail, not the log
 
+# Two-factor sign-in (django-otp, TOTP): required for the roles in
+# accounts.roles.TWO_FACTOR_ROLES, or for everyone when the program file says so. A wrong
+# code makes the device wait before the next try (1, 2, 4, 8 ... seconds, kept on the
+# device, so signing in again does not reset it).
+OTP_TOTP_ISSUER = "Tandem"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
 # Sessions on shared tablets: short, closed with the browser, HTTP-only cookies, and
 # ended after IDLE_TIMEOUT_MINUTES without a request (polling does not count).
 IDLE_TIMEOUT_MINUTES = env_int("TANDEM_IDLE_TIMEOUT_MINUTES", 15)
@@ -207,7 +220,10 @@ X_FRAME_OPTIONS = "DENY"
 USE_TLS = env_bool("TANDEM_TLS", False)
 SESSION_COOKIE_SECURE = USE_TLS
 CSRF_COOKIE_SECURE = USE_TLS
-SECURE_HSTS_SECONDS = 31536000 if USE_TLS else 0
+SECURE_SSL_REDIRECT = USE_TLS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-HTTP health check
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if USE_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = USE_TLS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if USE_TLS else None
 
 LANGUAGE_CODE = "en-us"
@@ -230,7 +246,11 @@ TRIAGE_PROTOCOL = env("TANDEM_TRIAGE_PROTOCOL", "")
 FAMILIAR_FACES = env("TANDEM_FAMILIAR_FACES", "4/90,7/365")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: an API request without credentials is answered 401, not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tandem.accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

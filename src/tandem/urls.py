@@ -11,6 +11,7 @@ from tandem.dispatch import api_intake
 from tandem.encounters import api as encounters_api
 from tandem.people import api as people_api
 from tandem.plans import api as plans_api
+from tandem.privacy import api as privacy_api
 from tandem.referrals import api as referrals_api
 
 api_patterns = [
@@ -48,8 +49,10 @@ api_patterns = [
     ),
     path("people", people_api.PersonList.as_view(), name="person_list"),
     path("people/matches", people_api.PersonMatches.as_view(), name="person_matches"),
+    path("people/search", people_api.PersonSearch.as_view(), name="person_search"),
     path("people/<int:person_id>", people_api.PersonDetail.as_view(), name="person_detail"),
     path("plans/<int:plan_id>", plans_api.PlanDetail.as_view(), name="plan_detail"),
+    path("consents/<int:consent_id>/fhir", privacy_api.ConsentFhir.as_view(), name="consent_fhir"),
     path("directory/hsds", directory_api.DirectoryHsds.as_view(), name="directory_hsds"),
     path("directory/services", directory_api.ServiceSearch.as_view(), name="directory_search"),
     path(
@@ -84,5 +87,6 @@ urlpatterns = [
     path("directory/", include("tandem.directory.urls")),
     path("referrals/", include("tandem.referrals.urls")),
     path("imports/", include("tandem.imports.urls")),
+    path("metrics/", include("tandem.metrics.urls")),
     path("api/", include((api_patterns, "api"))),
 ]

@@ -6,7 +6,7 @@ from django.utils.html import escape
 
 from tandem.accounts.roles import ROLE_PURPOSE
 from tandem.privacy.models import AuditEvent
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +26,7 @@ PERSONAS = [
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_role_lands_on_a_home_page_that_says_what_it_does_here(region, client, persona):
     user = getattr(region, persona)
-    assert (
-        client.post(
-            "/accounts/login/", {"username": user.username, "password": PASSWORD}
-        ).status_code
-        == 302
-    )
+    assert sign_in(client, user.username).status_code == 302
     page = client.get("/").content.decode()
     membership = user.primary_membership
     assert membership.get_role_display() in page

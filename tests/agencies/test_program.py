@@ -101,7 +101,7 @@ def test_loading_the_demo_region_creates_every_agency_place_team_and_code() -> N
     assert Jurisdiction.objects.filter(kind="city").count() == 5
     assert Jurisdiction.objects.filter(kind="town").count() == 3
     assert set(Team.objects.values_list("program_model", flat=True)) == set(ProgramModel.values)
-    assert summary.tallies["agencies"].created == 10
+    assert summary.tallies["agencies"].created == 11
     assert not summary.tallies["teams"].updated
 
 
@@ -348,7 +348,7 @@ def test_a_user_without_the_manage_program_permission_may_not_load_a_program() -
 def test_the_command_prints_a_summary_of_counts() -> None:
     out = StringIO()
     call_command("load_program", str(DEMO), stdout=out)
-    assert "agencies: 10 (10 created, 0 updated, 0 unchanged)" in out.getvalue()
+    assert "agencies: 11 (11 created, 0 updated, 0 unchanged)" in out.getvalue()
     assert "jurisdictions: 8 (8 created" in out.getvalue()
 
 

@@ -7,10 +7,14 @@ TANDEM_REQUIRE_BROWSER=1 (as .ci/run sets), where a missing browser is a failure
 
 import os
 import re
+from base64 import b32decode
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django_otp.oath import totp
+
+from tests.conftest import PASSWORD, otp_code
 
 # Playwright's sync API runs an asyncio event loop in the test thread, and Django refuses
 # ORM calls from a thread with a running loop. The calls here are plain synchronous
@@ -94,6 +98,25 @@ def browser_page(chromium, live_server, transactional_db, viewport) -> Iterator:
     context.close()
     # Anything the policy blocked is a page that does not work as written.
     assert not blocked, f"Content-Security-Policy violations: {blocked}"
+
+
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the forms as a person does: the password, then the second factor
+    when it is asked for (a code from the persona's device, or enrolment from the key
+    shown on the page, as someone typing it into an app would)."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/accounts/two-factor/enrol/" in page.url:
+        key = page.locator("#secret").inner_text().replace(" ", "")
+        code = totp(b32decode(key + "=" * (-len(key) % 8)))
+        page.get_by_label("Code from the app").fill(f"{code:06d}")
+        page.get_by_role("button", name="Confirm and continue").click()
+    elif "/accounts/two-factor/" in page.url:
+        page.get_by_label("Code from the app").fill(otp_code(username))
+        page.get_by_role("button", name="Continue").click()
 
 
 @pytest.fixture

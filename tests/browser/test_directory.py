@@ -15,8 +15,7 @@ from tandem.directory.services import directory_import
 from tests.conftest import _user
 from tests.directory.conftest import add_directory_agencies, load_demo_document
 
-from .conftest import DESKTOP, TABLET
-from .test_dispatch import sign_in
+from .conftest import DESKTOP, TABLET, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

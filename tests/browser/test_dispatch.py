@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tandem.dispatch.intake import CallIntake, call_intake
-from tests.conftest import PASSWORD
 
-from .conftest import TABLET
+from .conftest import TABLET, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DANGERS = [
@@ -23,13 +22,6 @@ DANGERS = [
     "Medical emergency (overdose, injury, unconscious)?",
     "Crime in progress?",
 ]
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def guide_shot(page, name: str) -> None:

@@ -9,9 +9,8 @@ from playwright.sync_api import expect
 from tandem.dispatch.models import Assignment
 from tandem.encounters.models import Encounter, Screening
 from tandem.privacy.models import AuditEvent
-from tests.conftest import PASSWORD
 
-from .conftest import DESKTOP, TABLET
+from .conftest import DESKTOP, TABLET, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SAVED = re.compile(r"^Saved \d\d:\d\d")
@@ -33,13 +32,6 @@ def assignment(dispatch_region):
         assigned_at=timezone.now(),
         on_scene_at=timezone.now(),
     )
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def item(page, number: str):

@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from tandem.core.models import service_write
 from tandem.followups.models import FollowUp, FollowUpStatus
 
-from .conftest import DESKTOP, TABLET
-from .test_dispatch import sign_in
+from .conftest import DESKTOP, TABLET, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,9 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tandem.imports import services
-from tests.conftest import PASSWORD
 
-from .conftest import DESKTOP, TABLET
+from .conftest import DESKTOP, TABLET, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SAMPLES = Path(__file__).parents[1] / "imports" / "samples"
@@ -46,10 +45,7 @@ def test_an_upload_shows_progress_then_the_report(
     browser_page, region, program_profile, held_launch, screenshot, viewport
 ):
     page = browser_page
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("regional")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "regional")
     page.goto("/imports/")
     page.get_by_label("Export file").set_input_files(str(SAMPLES / "cad_messy.csv"))
     page.get_by_label("Profile").select_option("lakeview-cad")

@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 
 from tandem.accounts.models import Membership, User
 from tandem.agencies.models import Agency
+from tests.conftest import PASSWORD
 
-from .conftest import DESKTOP, TABLET
+from .conftest import DESKTOP, TABLET, sign_in
 
-PASSWORD = "correct-horse-battery-staple"
 AGENCY_NAME = "Lakeview Police Department"
 
 
@@ -22,13 +22,6 @@ def officer(transactional_db) -> User:
     )
     Membership.objects.create(user=user, owning_agency=agency, role="officer")
     return user
-
-
-def sign_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def record_failures(page) -> list[str]:

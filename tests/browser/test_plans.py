@@ -6,8 +6,7 @@ from playwright.sync_api import expect
 from tandem.plans.models import CrisisPlan, PlanStatus
 from tests.followups.conftest import clinical_supervisor
 
-from .conftest import DESKTOP, TABLET
-from .test_dispatch import sign_in
+from .conftest import DESKTOP, TABLET, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -42,7 +42,7 @@ def test_the_match_list_offers_a_nickname_match_with_its_score_and_reasons(clien
     )
     client.force_login(dispatch_region.dispatcher)
 
-    response = client.get(
+    response = client.post(
         reverse("people:match_list"),
         {"given_name": "Bob", "family_name": "Okafor", "date_of_birth": "1979-03-02"},
     )
@@ -60,7 +60,7 @@ def test_the_match_list_never_offers_a_person_the_viewer_may_not_see(client, dis
     )
     client.force_login(dispatch_region.dispatcher)
 
-    html = client.get(
+    html = client.post(
         reverse("people:match_list"), {"given_name": "Robert", "family_name": "Okafor"}
     ).content.decode()
 

@@ -42,7 +42,8 @@ def test_an_invalid_profile_lists_each_problem_by_line_and_imports_nothing(
     with pytest.raises(CommandError, match="the profile is invalid; nothing was imported"):
         call_command("import", str(SAMPLES / "cad_messy.csv"), profile=str(profile))
     assert (
-        f"{profile}:5: kind: expected 'cad' or 'crisis_team'; got 'cab'" in capsys.readouterr().err
+        f"{profile}:5: kind: expected 'cad', 'crisis_team' or 'jail_bookings'; got 'cab'"
+        in capsys.readouterr().err
     )
 
 

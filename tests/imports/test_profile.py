@@ -103,4 +103,46 @@ def test_an_unknown_agency_is_reported(region, tmp_path):
     "path", sorted(PROFILE_DIR.glob("*.yaml")) + sorted(SAMPLES.glob("*.yaml"))
 )
 def test_shipped_and_sample_profiles_are_valid(path):
-    assert profile_read(path).fields.received_at is not None
+    profile = profile_read(path)
+    first = "booked_at" if profile.kind == "jail_bookings" else "received_at"
+    assert first in profile.fields.given()
+
+
+BOOKINGS = """\
+source: test-jail
+label: Test jail
+kind: jail_bookings
+agency: lakeview-pd
+timezone: America/Chicago
+key: Booking
+person: Inmate
+fields:
+  booked_at: {column: Booked, formats: ["%m/%d/%Y %H:%M"]}
+  smi_screen: {column: Screen, values: {POS: positive}}
+"""
+
+
+def test_a_booking_profile_needs_the_persons_column_and_takes_only_booking_fields():
+    lines = problems(
+        BOOKINGS.replace("person: Inmate\n", "").replace(
+            "fields:\n", "fields:\n  call_type: {column: X}\n"
+        )
+    )
+    assert "p.yaml:1: person: required field is missing" in lines
+    assert any(
+        line.startswith("p.yaml:8: fields.call_type: unknown field; expected one of booked_at")
+        for line in lines
+    )
+
+
+@pytest.mark.django_db
+def test_a_booking_profiles_screening_values_must_be_screening_results(region, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(BOOKINGS.replace("POS: positive", "POS: maybe"))
+    with pytest.raises(ImportFailed) as caught:
+        profile_load(str(path))
+    [line] = caught.value.lines
+    assert line == (
+        f"{path}:10: fields.smi_screen.values.POS: expected a screening result "
+        "(positive, negative); got 'maybe'"
+    )

@@ -139,6 +139,7 @@ EXPECTED = {
     "injuries": (0, 6, 0.0),
     "referrals_made": (4, None, 4),
     "people_referred": (3, None, 3),
+    "people_connected": (1, None, 1),  # person 1 (r1)
     "people_declined_referral": (2, None, 2),  # person 1 (r2), person 3 (e5)
     "referrals_accepted": (3, 4, 0.75),  # attended, accepted, no-show
     "referrals_attended": (1, 4, 0.25),

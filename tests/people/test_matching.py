@@ -247,12 +247,17 @@ def test_the_match_api_ranks_existing_people_and_rejects_bad_input(region, clien
         date_of_birth=date(1980, 3, 4),
     )
     client.force_login(region.officer)
-    found = client.get(
+    found = client.post(
         "/api/people/matches",
         {"given_name": "Bob", "family_name": "Okafor", "date_of_birth": "1980-03-04"},
+        content_type="application/json",
     )
     assert found.status_code == 200
     assert found.json()["matches"][0]["family_name"] == "Okafor"
-    bad = client.get("/api/people/matches", {"family_name": "Okafor", "date_of_birth": "4/3/80"})
+    bad = client.post(
+        "/api/people/matches",
+        {"family_name": "Okafor", "date_of_birth": "4/3/80"},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     assert {e["path"] for e in bad.json()["errors"]} == {"$.given_name", "$.date_of_birth"}

@@ -1,29 +1,38 @@
 """No police role may receive clinical or Part 2 data from any route.
 
-A canary string is planted in every `clinical` and `part2` field of every model; then
+A canary string is planted in every `clinical` and `part2` field of every model (a
+date field gets a marker date, 1901-02-03, looked for as a response may write it); then
 every URL pattern (pages and API alike, found from the URL resolver, so new routes are
 covered without editing this file) is requested as every police persona.
 """
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from tandem.agencies.models import Agency, AgencyKind
 from tandem.core.models import service_write
 from tandem.directory.models import Service
 from tandem.encounters.models import Screening
 from tandem.followups.models import FollowUp, FollowUpAttempt
+from tandem.imports.models import JailBooking
 from tandem.plans.models import CrisisPlan
-from tandem.privacy.models import Consent
+from tandem.privacy.models import Consent, DataSharingAgreement
 from tandem.privacy.segments import HEALTH_SEGMENTS, segmented_fields
 from tandem.referrals.models import Referral, ReferralEvent
 from tests.conftest import POLICE_PERSONAS
 
 CANARY = "CNRY"
+# Health data held as a date (the day a person was connected to treatment) cannot hold
+# the canary string; it gets this date, written as the API, Django's default format and
+# the US form would write it.
+CANARY_DATE = date(1901, 2, 3)
+CANARY_DATE_TEXTS = ("1901-02-03", "Feb. 3, 1901", "02/03/1901")
+MARKERS = (CANARY, *CANARY_DATE_TEXTS)
 
 
 def health_models():
@@ -43,14 +52,21 @@ def plant_canaries() -> int:
             values = {}
             for name in fields:
                 field = model._meta.get_field(name)
-                if field.get_internal_type() not in {"CharField", "TextField", "JSONField"}:
+                kind = field.get_internal_type()
+                if kind == "DateField":
+                    values[name] = CANARY_DATE
+                    continue
+                if kind == "DateTimeField":
+                    values[name] = timezone.make_aware(datetime(1901, 2, 3, 12))
+                    continue
+                if kind not in {"CharField", "TextField", "JSONField"}:
                     pytest.fail(
                         f"cannot plant a canary in {model.__name__}.{name}; "
-                        f"teach this test how to mark a {field.get_internal_type()}"
+                        f"teach this test how to mark a {kind}"
                     )
                 text = f"{CANARY}{model.__name__[:4]}{name[:4]}{row.pk}"[: field.max_length or 200]
                 # JSON: a list holding the canary (lists and objects alike must not leak).
-                values[name] = [text] if field.get_internal_type() == "JSONField" else text
+                values[name] = [text] if kind == "JSONField" else text
             model.objects.filter(pk=row.pk).update(**values)
             planted += len(values)
     return planted
@@ -98,6 +114,21 @@ def canary_region(region):
             signed_at=now,
         )
         consent.recipients.add(region.pd, region.other_pd)
+        # ... and an agreement (which the service would refuse) sending the clinic's
+        # clinical and Part 2 data to both police departments, both ways.
+        for police in (region.pd, region.other_pd):
+            agreement = DataSharingAgreement.objects.create(
+                owning_agency=region.clinic,
+                disclosing_agency=region.clinic,
+                receiving_agency=police,
+                direction="both_ways",
+                segments=["clinical", "part2", "safety"],
+                purpose="coordination",
+                starts_on=timezone.localdate(),
+                document_reference="MOU",
+            )
+        region.agreement_id = agreement.pk
+        region.consent_id = consent.pk
         Screening.objects.create(
             owning_agency=region.clinic,
             encounter=region.encounter,
@@ -133,6 +164,19 @@ def canary_region(region):
             version=2,
             safety_concerns="Draft safety text.",
         )
+        # A booking into the county jail, linked to the person (its screening and the
+        # day of connection to treatment are clinical).
+        jail = Agency.objects.create(
+            code="county-jail", name="County Jail", kind=AgencyKind.JAIL, owning_agency=region.admin
+        )
+        JailBooking.objects.create(
+            owning_agency=jail,
+            source_key="import:canary:J1",
+            booking_number="J1",
+            person_key="0" * 64,
+            person=region.person,
+            booked_at=now - timedelta(days=3),
+        )
     region.planted = plant_canaries()
     return region
 
@@ -147,8 +191,9 @@ def route_patterns(resolver=None, prefix=""):
             yield route
 
 
-def sample_urls(region) -> list[str]:
-    samples = {
+def sample_ids(region) -> dict[str, int | str]:
+    """A real row for every URL parameter: the canary rows themselves."""
+    return {
         "call_id": region.call.pk,
         "encounter_id": region.encounter.pk,
         "person_id": region.person.pk,
@@ -161,7 +206,16 @@ def sample_urls(region) -> list[str]:
         "referral_id": region.referral.pk,
         "run_id": 1,
         "access_id": 1,
+        "consent_id": region.consent_id,
+        "agreement_id": region.agreement_id,
+        "token_id": 1,
+        "figure_id": "bh-calls",  # a dashboard table (CSV)
+        "metric_id": "bh_calls",  # the records behind a figure
     }
+
+
+def sample_urls(region) -> list[str]:
+    samples = sample_ids(region)
     urls = []
     for route in route_patterns():
         if route.startswith("^") or "(?P" in route:
@@ -211,6 +265,6 @@ def test_no_police_role_receives_clinical_or_part2_data_from_any_route(
             body = (
                 b"".join(response.streaming_content) if response.streaming else (response.content)
             )
-            if CANARY.encode() in body:
+            if any(marker.encode() in body for marker in MARKERS):
                 leaks.append(f"{url}{suffix} ({response.status_code})")
     assert not leaks, f"{persona} received clinical/part2 data from: {leaks}"

@@ -7,13 +7,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from tandem.agencies.models import Agency, AgencyKind
 from tandem.core.models import RawWriteError, service_write
 from tandem.encounters.models import Encounter
 from tandem.encounters.selectors import encounter_get
 from tandem.encounters.services import encounter_update
-from tandem.privacy.models import AuditEvent, Consent
-from tests.conftest import _user
+from tandem.privacy.models import AuditEvent
+from tests.privacy.factories import agreement, consent, other_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -71,60 +70,49 @@ def test_a_role_without_casework_sees_no_person_level_pages(region, client):
     assert client.get(f"/api/calls/{region.call.pk}").status_code == 404
 
 
-def _consent(region, recipient, *, part2=False, **extra):
-    with service_write():
-        consent = Consent.objects.create(
-            owning_agency=region.clinic,
-            person=region.person,
-            recipient_description="x",
-            information_description="x",
-            includes_part2=part2,
-            purpose="x",
-            revocation_statement="x",
-            signed_by="x",
-            signed_at=timezone.now(),
-            **extra,
-        )
-        consent.recipients.add(recipient)
-    return consent
-
-
 @pytest.fixture
 def other_clinician(region):
-    other = Agency.objects.create(
-        code="valley-bh", name="Valley BH", kind=AgencyKind.BEHAVIORAL_HEALTH
-    )
-    user = _user("valley_clinician", other, "clinician")
-    # Put them on the team so the row is in scope; segments are the question here.
-    region.team.members.create(owning_agency=region.pd, user=user, role="clinician")
-    return user
+    return other_provider(region).valley_clinician
 
 
-def test_another_providers_clinician_reads_clinical_only_with_consent(region, other_clinician):
+def test_another_providers_clinician_reads_clinical_only_with_consent_and_agreement(
+    region, other_clinician
+):
     before = encounter_get(actor=other_clinician, encounter_id=region.encounter.pk)
     assert before.clinical_notes == ""
-    _consent(region, other_clinician.primary_membership.owning_agency)
+    consent(region.clinic, region.person, [region.valley])
+    agreement(region.clinic, region.valley, segments=["clinical"])
     after = encounter_get(actor=other_clinician, encounter_id=region.encounter.pk)
     assert after.clinical_notes == "Calm after talking."
     assert "substance_use_notes" in after.withheld
 
 
 def test_part2_needs_a_consent_that_covers_part2(region, other_clinician):
-    _consent(region, other_clinician.primary_membership.owning_agency, part2=True)
+    agreement(region.clinic, region.valley, segments=["clinical", "part2"])
+    consent(region.clinic, region.person, [region.valley], part2=False)
+    without = encounter_get(actor=other_clinician, encounter_id=region.encounter.pk)
+    assert "substance_use_notes" in without.withheld
+    consent(region.clinic, region.person, [region.valley], part2=True)
     encounter = encounter_get(actor=other_clinician, encounter_id=region.encounter.pk)
     assert "substance_use_notes" not in encounter.withheld
 
 
 def test_revoked_and_expired_consents_grant_nothing(region, other_clinician):
-    agency = other_clinician.primary_membership.owning_agency
-    _consent(region, agency, revoked_at=timezone.now())
-    _consent(region, agency, expires_at=timezone.now() - timedelta(days=1))
+    agreement(region.clinic, region.valley)
+    consent(region.clinic, region.person, [region.valley], revoked_at=timezone.now())
+    consent(
+        region.clinic,
+        region.person,
+        [region.valley],
+        expires_at=timezone.now() - timedelta(days=1),
+    )
     encounter = encounter_get(actor=other_clinician, encounter_id=region.encounter.pk)
     assert "clinical_notes" in encounter.withheld
 
 
 def test_a_consent_naming_the_police_never_opens_clinical_data_to_officers(region):
-    _consent(region, region.pd, part2=True)
+    consent(region.clinic, region.person, [region.pd], part2=True)
+    agreement(region.clinic, region.pd, segments=["clinical", "part2", "safety"])
     encounter = encounter_get(actor=region.officer, encounter_id=region.encounter.pk)
     assert encounter.clinical_notes == "" and encounter.substance_use_notes == ""
 

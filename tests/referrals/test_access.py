@@ -8,6 +8,7 @@ from tandem.referrals import selectors
 from tandem.referrals.models import Referral
 from tandem.referrals.services import referral_status_set
 from tests.conftest import POLICE_PERSONAS
+from tests.privacy.factories import agreement
 
 pytestmark = pytest.mark.django_db
 REASON = "Low mood for weeks"
@@ -71,6 +72,9 @@ def test_the_receiving_provider_sees_the_referral_but_not_the_reason_without_con
 
 def test_with_consent_the_receiving_provider_reads_the_reason(referral, referral_region):
     r = referral_region
+    seen = selectors.referral_get(actor=r.receiver, referral_id=referral.pk)
+    assert seen.reason == ""
+    agreement(r.clinic, r.provider, segments=["clinical"])
     consent = Consent(
         owning_agency=r.clinic,
         person=r.person,
@@ -87,7 +91,7 @@ def test_with_consent_the_receiving_provider_reads_the_reason(referral, referral
         consent.save()
         consent.recipients.add(r.provider)
     seen = selectors.referral_get(actor=r.receiver, referral_id=referral.pk)
-    assert seen.reason.startswith(REASON)
+    assert seen.reason.startswith(REASON)  # the agreement and the consent, together
 
 
 def test_the_incoming_page_lists_referrals_and_updates_a_status(referral, referral_region, client):

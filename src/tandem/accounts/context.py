@@ -23,9 +23,13 @@ NAV: list[tuple[str, str, Perm | None]] = [
     ("Match review", "people:link_review", Perm.WORK_FOLLOWUPS),
     ("Referrals", "referrals:outgoing", Perm.WORK_FOLLOWUPS),
     ("Directory", "directory:search", None),
-    ("Audit log", "privacy:audit_list", Perm.VIEW_AUDIT),
+    ("Audit trail", "privacy:audit_list", Perm.VIEW_AUDIT),
     ("Emergency access", "privacy:emergency_queue", Perm.VIEW_AUDIT),
+    ("Figures", "metrics:dashboard", Perm.VIEW_AGGREGATES),
+    ("Grant report", "metrics:reports", Perm.VIEW_AGGREGATES),
     ("Imports", "imports:run_list", Perm.MANAGE_PROGRAM),
+    ("Sharing agreements", "privacy:agreement_list", Perm.MANAGE_PROGRAM),
+    ("API tokens", "accounts:tokens", None),
 ]
 # Pages only the clinical staff of a behavioral-health provider can use: a police
 # supervisor holds WORK_FOLLOWUPS through the shared supervisor role, but these pages
@@ -38,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "current_membership": None}
+    if getattr(request, "two_factor_pending", False):  # nothing opens before the code step
+        return {"nav_items": [], "current_membership": user.primary_membership}
     clinical = bool(actor_for(user).clinical_agencies)
     items = [
         {"label": label, "url": reverse(url_name)}

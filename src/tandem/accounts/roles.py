@@ -53,6 +53,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_PROGRAM}),
 }
 
+# Roles whose members sign in with a second factor (TOTP) as well as a password: those
+# that read clinical records, oversee others' work, or administer accounts and the audit.
+# A program file's `two_factor: {required_for_all: true}` extends it to every role.
+TWO_FACTOR_ROLES: frozenset[str] = frozenset(
+    {
+        Role.CLINICIAN,
+        Role.SUPERVISOR,
+        Role.REGIONAL_ADMIN,
+        Role.PRIVACY_OFFICER,
+        Role.SYSTEM_ADMIN,
+    }
+)
+
 # What each role does here, shown on its home page.
 ROLE_PURPOSE: dict[str, str] = {
     Role.DISPATCHER: (

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tandem.accounts.otp import TwoFactorSpec
 from tandem.agencies.configfile import (
     ConfigInvalid,
     LineOf,
@@ -242,6 +243,9 @@ class Program(Spec):
     # Unit costs and counterfactual assumptions for cost avoided (metrics.costs, where the
     # defaults and their sources are); left out, the loaded ones (or the defaults) stay.
     unit_costs: UnitCostsSpec | None = None
+    # Who signs in with a second factor beyond the roles that always do
+    # (accounts.roles.TWO_FACTOR_ROLES); left out, the loaded policy stays.
+    two_factor: TwoFactorSpec | None = None
 
     @property
     def administrator(self) -> AgencySpec:

@@ -9,6 +9,7 @@ from django.db import models, transaction
 
 from tandem.accounts.models import User
 from tandem.accounts.roles import Perm
+from tandem.accounts.services import sign_in_policy_set
 from tandem.agencies.models import Agency, AgencyKind, Code, CodeList, Jurisdiction, Shift, Team
 from tandem.agencies.program import Program, TeamSpec, program_parse, program_read
 from tandem.followups.models import FollowUpRule
@@ -83,6 +84,10 @@ def program_apply(*, program: Program, actor: User | None = None) -> ProgramSumm
             admin = agencies[program.administrator.code]
             outcome = unit_costs_set(administrator=admin, spec=program.unit_costs, actor=actor)
             summary.tally("unit costs").add(outcome)
+        if program.two_factor is not None:
+            admin = agencies[program.administrator.code]
+            outcome = sign_in_policy_set(administrator=admin, spec=program.two_factor, actor=actor)
+            summary.tally("sign-in policy").add(outcome)
         if summary.changed:
             audit_record(
                 actor=actor,

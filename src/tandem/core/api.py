@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from rest_framework import permissions, serializers
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import NotAuthenticated, ParseError, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tandem.accounts.roles import Perm
@@ -42,6 +42,8 @@ def role_permission(perm: Perm) -> type[permissions.BasePermission]:
 
     class HasRolePermission(permissions.BasePermission):
         def has_permission(self, request, view) -> bool:
+            if not request.user.is_authenticated:
+                raise NotAuthenticated  # 401: sign in or send a token (was a 500)
             if not request.user.has_perm_in(perm):
                 raise Http404
             return True
@@ -66,4 +68,5 @@ class SegmentedSerializer(serializers.ModelSerializer):
 
 class Paging(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=500, default=50)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    # Bounded so an absurd offset is a 400, not an integer overflow in the database.
+    offset = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)

@@ -40,6 +40,7 @@ from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
 from tandem.people.models import Person, PersonIdentifier, PersonKey, PersonLink
+from tandem.privacy.models import Consent
 from tandem.referrals.models import Referral, ReferralEvent
 
 __all__ = [
@@ -184,6 +185,9 @@ def history_delete() -> dict[str, int]:
         deleted["referrals"] = delete_where(Referral, *by_person_or_encounter)
         deleted["encounters"] = delete_where(Encounter, f"call_id IN ({calls[0]})", calls[1])
         deleted["assignments"] = delete_where(Assignment, f"call_id IN ({calls[0]})", calls[1])
+        consents = f"SELECT id FROM {Consent._meta.db_table} WHERE person_id IN ({people})"  # noqa: S608
+        delete_where(Consent.recipients.through, f"consent_id IN ({consents})")
+        deleted["consents"] = delete_where(Consent, f"person_id IN ({people})")
         deleted["person_identifiers"] = delete_where(PersonIdentifier, f"person_id IN ({people})")
         deleted["person_keys"] = delete_where(PersonKey, f"person_id IN ({people})")
         deleted["person_links"] = delete_where(

@@ -1,7 +1,9 @@
 """Demo logins: one user per role, placed in the demo region's agencies.
 
 Passwords are random, made once per database and kept in var/demo-logins.json (mode
-0600, outside git), so a demo never ships a known default credential.
+0600, outside git), so a demo never ships a known default credential. Logins whose role
+signs in with a second factor get an authenticator device whose key is derived from the
+username (`accounts.otp.demo_key`); `tandem otp-code USERNAME` prints its current code.
 """
 
 import json
@@ -12,8 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from tandem.accounts.models import Membership, User
+from tandem.accounts import otp
+from tandem.accounts.models import User
 from tandem.accounts.roles import Role
+from tandem.accounts.services import membership_grant, two_factor_device_set
 from tandem.agencies.models import (
     Agency,
     AgencyKind,
@@ -52,6 +56,14 @@ def _placements() -> list[tuple[str, Role, Agency | None, Team | None, str | Non
     )
     psap = Agency.objects.filter(kind=AgencyKind.PSAP).order_by("code").first()
     admin = Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN).order_by("code").first()
+    # The substance-use (Part 2) program, whose navigator receives referrals: the other
+    # side of the demo's data-sharing agreement.
+    recovery = (
+        Agency.objects.filter(kind=AgencyKind.BEHAVIORAL_HEALTH, part2_program=True)
+        .exclude(pk=getattr(provider, "pk", None))
+        .order_by("code")
+        .first()
+    )
     return [
         ("dispatcher", Role.DISPATCHER, psap, None, None),
         ("officer", Role.OFFICER, police, team, "officer"),
@@ -63,6 +75,7 @@ def _placements() -> list[tuple[str, Role, Agency | None, Team | None, str | Non
         ("regional", Role.REGIONAL_ADMIN, admin, None, None),
         ("privacy", Role.PRIVACY_OFFICER, provider, None, None),
         ("sysadmin", Role.SYSTEM_ADMIN, admin, None, None),
+        *([("recovery", Role.NAVIGATOR, recovery, None, None)] if recovery else []),
     ]
 
 
@@ -97,7 +110,10 @@ def demo_users_ensure() -> list[dict]:
             user.set_password(password)
             user.save()
             known[username] = password
-        Membership.objects.get_or_create(user=user, owning_agency=agency, role=role)
+        membership_grant(actor=None, user=user, agency=agency, role=role)
+        two_factor = otp.two_factor_required(user)
+        if two_factor:
+            two_factor_device_set(actor=None, user=user, key=otp.demo_key(username))
         if team is not None:
             _certify(user, team.requires_certification)
             TeamMember.objects.get_or_create(
@@ -111,6 +127,7 @@ def demo_users_ensure() -> list[dict]:
                 "password": known[username],
                 "role": role.label,
                 "agency": agency.name,
+                "two_factor": two_factor,
             }
         )
     path.write_text(json.dumps(known, indent=1))

@@ -4,7 +4,7 @@ from django.db import models
 
 from tandem.core.models import SensitiveRecord
 from tandem.encounters import instruments
-from tandem.privacy.segments import CJI, CLINICAL, PART2, SAFETY, segment
+from tandem.privacy.segments import CJI, CLINICAL, PART2, PSYCHOTHERAPY, SAFETY, segment
 
 
 class Disposition(models.TextChoices):
@@ -98,7 +98,8 @@ class Encounter(SensitiveRecord):
     clinician took part, otherwise the team's own agency.
 
     Segments: police narrative and charges are `cji`; hazards are `safety`; the
-    clinician's assessment is `clinical`; substance-use treatment detail is `part2`.
+    clinician's assessment is `clinical`; substance-use treatment detail is `part2`;
+    psychotherapy notes are `psychotherapy`.
     """
 
     call = models.ForeignKey(
@@ -154,6 +155,16 @@ class Encounter(SensitiveRecord):
     )
     substance_use_notes = segment(
         models.TextField(blank=True, help_text="Substance-use treatment information."), PART2
+    )
+    psychotherapy_notes = segment(
+        models.TextField(
+            blank=True,
+            default="",
+            db_default="",
+            help_text="The clinician's psychotherapy notes (HIPAA 164.501), kept apart from "
+            "the assessment: read only by clinicians of the treating provider.",
+        ),
+        PSYCHOTHERAPY,
     )
     status = models.CharField(
         max_length=16,

@@ -72,8 +72,8 @@ def _health_segments_in(fields) -> set[str]:
 
 
 def writable_fields(actor, encounter: Encounter) -> frozenset[str]:
-    """Editable fields whose segment (if any) the actor may read on this encounter."""
-    readable = policy.readable_segments(actor, encounter)
+    """Editable fields whose segment (if any) the actor may write on this encounter."""
+    readable = policy.writable_segments(actor, encounter)
     segments = segmented_fields(Encounter)
     return frozenset(f for f in EDITABLE if segments.get(f) is None or segments[f] in readable)
 
@@ -181,7 +181,7 @@ RISK_RESULTS = {instruments.LOW, instruments.MODERATE, instruments.HIGH}
 
 
 def _can_write_clinical(actor, encounter: Encounter) -> bool:
-    return CLINICAL in policy.readable_segments(actor, encounter)
+    return CLINICAL in policy.writable_segments(actor, encounter)
 
 
 @transaction.atomic

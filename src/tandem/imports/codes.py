@@ -16,6 +16,7 @@ from tandem.dispatch.models import CallSource
 from tandem.dispatch.triage import Protocol
 from tandem.dispatch.triage_schema import UNCLASSIFIED, _compile
 from tandem.encounters.models import Disposition
+from tandem.imports.models import ChargeLevel, SmiAssessment, SmiScreen
 
 TRUE_WORDS = ("TRUE", "T", "YES", "Y", "1", "X")
 FALSE_WORDS = ("FALSE", "F", "NO", "N", "0")
@@ -87,8 +88,15 @@ class ProgramCodes:
             "jurisdiction": {k: str(v) for k, v in self.jurisdictions.items()},
             "source": self.sources,
             "clinician_assessed": self.booleans,
+            "charge_level": _choices(ChargeLevel),
+            "smi_screen": _choices(SmiScreen),
+            "smi_assessment": _choices(SmiAssessment),
         }
         return table[field_name]
+
+
+def _choices(choices) -> dict[str, str]:
+    return {norm(value): str(value) for value in choices.values}
 
 
 def _shared_agencies(agency: Agency) -> list[int]:
@@ -203,6 +211,9 @@ def codes_known_fields() -> tuple[str, ...]:
         "jurisdiction",
         "source",
         "clinician_assessed",
+        "charge_level",
+        "smi_screen",
+        "smi_assessment",
     )
 
 
@@ -223,4 +234,7 @@ def _what(name: str) -> str:
         "jurisdiction": "jurisdiction code or name",
         "source": "call source (" + ", ".join(CallSource.values) + ")",
         "clinician_assessed": "yes or no",
+        "charge_level": "charge level (" + ", ".join(ChargeLevel.values) + ")",
+        "smi_screen": "screening result (" + ", ".join(SmiScreen.values) + ")",
+        "smi_assessment": "assessment result (" + ", ".join(SmiAssessment.values) + ")",
     }[name]

@@ -13,7 +13,8 @@ MAX_UPLOAD_MB = 500
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="Export file",
-        help_text="A CSV or Excel (.xlsx) export from a CAD system or a crisis team's records.",
+        help_text="A CSV or Excel (.xlsx) export from a CAD system, a crisis team's records "
+        "or a jail's bookings.",
     )
     profile = forms.ChoiceField(
         label="Profile",

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import BaseModel as _BaseModel
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
@@ -176,10 +177,13 @@ class FileOptions(Spec):
     header_row: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
+KINDS = ("cad", "crisis_team", "jail_bookings")
+
+
 class Profile(Spec):
     source: Annotated[str, Field(pattern=_SLUG)]
     label: Text
-    kind: Literal["cad", "crisis_team"]
+    kind: Literal["cad", "crisis_team", "jail_bookings"]  # jail_bookings: BookingProfile
     agency: Annotated[str, Field(pattern=_SLUG)]
     timezone: Annotated[str, BeforeValidator(_zone)]
     key: Text  # the column with the source's incident number
@@ -198,13 +202,66 @@ class Profile(Spec):
         return used
 
 
+class BookingFields(Spec):
+    """A jail's booking export: one row per booking (Stepping Up's four key measures)."""
+
+    booked_at: TimeSpec
+    released_at: TimeSpec | None = None
+    charge_level: ValueSpec | None = None
+    smi_screen: ValueSpec | None = None
+    smi_assessment: ValueSpec | None = None
+    treatment_connected_on: TimeSpec | None = None
+    jurisdiction: ValueSpec | None = None
+
+    def given(self) -> dict[str, TimeSpec | ValueSpec]:
+        return {name: spec for name, spec in self if spec is not None}
+
+
+class BookingProfile(Spec):
+    """`kind: jail_bookings`: `agency` is the jail (the sheriff's office) that owns the
+    bookings, `key` the booking number and `person` the jail's own number for the person
+    booked, which is kept only as a pseudonym (see `imports.bookings`)."""
+
+    source: Annotated[str, Field(pattern=_SLUG)]
+    label: Text
+    kind: Literal["jail_bookings"]
+    agency: Annotated[str, Field(pattern=_SLUG)]
+    timezone: Annotated[str, BeforeValidator(_zone)]
+    key: Text  # the column with the booking number
+    person: Text  # the column with the jail's number for the person
+    file: FileOptions = FileOptions()
+    fields: BookingFields
+    required: list[Literal[*BookingFields.model_fields]] = []  # type: ignore[valid-type]
+    ignore: list[Text] = []
+
+    def columns(self) -> set[str]:
+        used = {self.key, self.person}
+        for spec in self.fields.given().values():
+            used.update(spec.columns)
+        return used
+
+
+AnyProfile = Profile | BookingProfile
+
+
+def _schema(text: str) -> type[Profile] | type[BookingProfile]:
+    """The schema for a profile's `kind` (read leniently: any error is the full
+    parse's to report, with its line)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return Profile
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return BookingProfile if kind == "jail_bookings" else Profile
+
+
 def _check_ignored(data: dict, line_of: LineOf) -> list[Problem]:
     """A column both read and ignored is a contradiction someone should resolve."""
     ignore = data.get("ignore")
     fields = data.get("fields")
     if not isinstance(ignore, list) or not isinstance(fields, dict):
         return []
-    used = {data.get("key")}
+    used = {data.get("key"), data.get("person")}
     for spec in fields.values():
         if isinstance(spec, dict):
             used.update(spec.get(k) for k in ("column", "date", "time"))
@@ -217,18 +274,22 @@ def _check_ignored(data: dict, line_of: LineOf) -> list[Problem]:
 
 def profile_parse(
     text: str, *, filename: str = "<profile>", db_check: Callable | None = None
-) -> Profile:
+) -> AnyProfile:
     """Validate a profile; raise `ConfigInvalid` listing every problem with its line.
 
     `db_check(data, line_of)` adds problems that need the database (see `profile_check`).
     """
     checks = [_check_ignored, *([db_check] if db_check else [])]
-    return config_parse(text, filename=filename, schema=Profile, checks=checks)
+    return config_parse(text, filename=filename, schema=_schema(text), checks=checks)
 
 
-def profile_read(path: str | Path, *, db_check: Callable | None = None) -> Profile:
+def profile_read(path: str | Path, *, db_check: Callable | None = None) -> AnyProfile:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""  # config_read reports the file as unreadable
     checks = [_check_ignored, *([db_check] if db_check else [])]
-    return config_read(path, schema=Profile, checks=checks)
+    return config_read(path, schema=_schema(text), checks=checks)
 
 
 def profile_path(name: str) -> Path:
@@ -244,6 +305,8 @@ def shipped_profiles() -> list[str]:
 
 
 __all__ = [
+    "AnyProfile",
+    "BookingProfile",
     "CODED_FIELDS",
     "ConfigInvalid",
     "LISTABLE_FIELDS",

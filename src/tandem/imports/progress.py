@@ -16,6 +16,7 @@ PHASES = {
     "reading": "Reading the file",
     "checking": "Checking every row",
     "writing": "Writing calls",
+    "writing_bookings": "Writing bookings",
     "report": "Writing the report",
 }
 

@@ -10,6 +10,10 @@ from tandem.imports.profile import CODED_FIELDS, Profile
 from tandem.imports.transform import CHECKS, q
 
 EXAMPLES = 5
+BOOKING_LABELS = {
+    "duplicate_key": "Booking number given twice",
+    "duplicate_content": "Same content as another row under another booking number",
+}
 
 
 def _all(con, sql: str) -> list[tuple]:
@@ -17,15 +21,76 @@ def _all(con, sql: str) -> list[tuple]:
 
 
 def build_report(con, profile: Profile, malformed: list[tuple[int, str]], blank: int) -> dict:
+    """The report of a checked file: tables `rows` and `issues` (see `transform`)."""
     given = profile.fields.given()
-    totals = _all(
+    base = report_counts(con, profile, malformed, blank)
+    return {
+        **{k: base[k] for k in ("source", "label", "kind", "rows")},
+        "bh": _bh(con),
+        "checks": base["checks"],
+        "months": base["months"],
+        "unmapped": _unmapped(con, given, CODED_FIELDS),
+        "variants": _variants(con, given, CODED_FIELDS),
+        "empty": _empty(con, given),
+    }
+
+
+def build_booking_report(con, profile, malformed: list[tuple[int, str]], blank: int) -> dict:
+    """The report of a jail's bookings file: tables `rows` and `issues` (see `bookings`)."""
+    given = profile.fields.given()
+    base = report_counts(con, profile, malformed, blank, flag=None)
+    for check in base["checks"]:  # a booking's key is its booking number
+        check["label"] = BOOKING_LABELS.get(check["code"], check["label"])
+    coded = ("charge_level", "smi_screen", "smi_assessment", "jurisdiction")
+    return {
+        **{k: base[k] for k in ("source", "label", "kind", "rows")},
+        "bookings": _booking_summary(con),
+        "checks": base["checks"],
+        "months": base["months"],
+        "unmapped": _unmapped(con, given, coded),
+        "variants": _variants(con, given, coded),
+        "empty": _empty(con, given),
+    }
+
+
+def _booking_summary(con) -> dict[str, int | str]:
+    """What the Stepping Up measures will count from this file (accepted rows only).
+
+    The counts of people with serious mental illness are clinical: below the small-cell
+    threshold the report keeps only "fewer than 11", as the dashboards show them.
+    """
+    from tandem.metrics.selectors import SMALL_CELL  # the dashboards' threshold
+
+    names = ("bookings", "people", "released", "smi_bookings", "smi_people", "smi_connected")
+    values = _all(
         con,
-        "SELECT count(*), count(*) FILTER (rejected), "
-        "count(*) FILTER (NOT rejected AND len(issues) > 0), "
-        "count(*) FILTER (NOT rejected AND len(bh_rules) > 0) FROM rows",
+        "SELECT count(*), count(DISTINCT person), "
+        "count(*) FILTER (release_ok AND released_at IS NOT NULL), count(*) FILTER (smi), "
+        "count(DISTINCT person) FILTER (smi), "
+        "count(*) FILTER (smi AND treatment_ok AND treatment_connected_on IS NOT NULL) "
+        "FROM rows WHERE NOT rejected",
     )[0]
-    read, rejected, flagged, bh = (int(v) for v in totals)
-    report: dict[str, Any] = {
+    summary: dict[str, int | str] = {}
+    for name, value in zip(names, values, strict=True):
+        small = name.startswith("smi_") and 0 < value < SMALL_CELL
+        summary[name] = f"fewer than {SMALL_CELL}" if small else int(value)
+    return summary
+
+
+def report_counts(
+    con, profile, malformed: list[tuple[int, str]], blank: int, *, flag: str | None = "bh"
+) -> dict[str, Any]:
+    """Rows read, rejected and flagged; every check; per month, with the count of
+    accepted rows with `flag` (BH calls) if given. Any kind of import."""
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW flagged AS SELECT DISTINCT i._row FROM issues i "
+        "JOIN rows r USING (_row) WHERE NOT r.rejected"
+    )
+    totals = _all(
+        con, "SELECT count(*), count(*) FILTER (rejected), (SELECT count(*) FROM flagged) FROM rows"
+    )[0]
+    read, rejected, flagged = (int(v) for v in totals)
+    return {
         "source": profile.source,
         "label": profile.label,
         "kind": profile.kind,
@@ -36,31 +101,38 @@ def build_report(con, profile: Profile, malformed: list[tuple[int, str]], blank:
             "flagged": flagged,
             "blank_skipped": blank,
         },
-        "bh": _bh(con, bh),
         "checks": _checks(con, malformed),
-        "months": _months(con, len(malformed)),
-        "unmapped": _unmapped(con, given),
-        "variants": _variants(con, given),
-        "empty": _empty(con, given),
+        "months": _months(con, len(malformed), flag),
     }
-    return report
 
 
-def _bh(con, total: int) -> dict:
-    rows = _all(
+def _bh(con) -> dict:
+    """BH calls among the imported rows, and how many for each kind of reason (a call
+    may have several)."""
+    keywords = [c[0] for c in _all(con, "DESCRIBE rows") if c[0].startswith("kw_")]
+    reasons = {
+        "import-call-type": "ct_bh",
+        "import-final-type": "ft_bh",
+        "import-narrative": " OR ".join(keywords) or "false",
+    }
+    counts = _all(
         con,
-        "SELECT r.rule_id, count(DISTINCT _row) FROM "
-        "(SELECT _row, unnest(bh_rules) AS r FROM rows WHERE NOT rejected) GROUP BY 1 ORDER BY 1",
-    )
-    return {"calls": total, "by_reason": {k: int(v) for k, v in rows}}
+        "SELECT count(*) FILTER (bh), "  # noqa: S608
+        + ", ".join(f"count(*) FILTER ({condition})" for condition in reasons.values())
+        + " FROM rows WHERE NOT rejected",
+    )[0]
+    by_reason = {k: int(n) for k, n in zip(reasons, counts[1:], strict=True) if n}
+    return {"calls": int(counts[0]), "by_reason": by_reason}
 
 
 def _checks(con, malformed: list[tuple[int, str]]) -> list[dict]:
     rows = _all(
         con,
-        "SELECT i.code, i.field, count(*), count(*) FILTER (i.reject), "  # noqa: S608
-        f"list(_row ORDER BY _row)[1:{EXAMPLES}], list(i.message ORDER BY _row)[1:{EXAMPLES}] "
-        "FROM (SELECT _row, unnest(issues) AS i FROM rows) GROUP BY 1, 2",
+        # Problems with clinical data are counted, never listed by row.
+        "SELECT code, field, count(*), count(*) FILTER (reject), "  # noqa: S608
+        f"(list(_row ORDER BY _row) FILTER (NOT private))[1:{EXAMPLES}], "
+        f"(list(message ORDER BY _row) FILTER (NOT private))[1:{EXAMPLES}] "
+        "FROM issues GROUP BY 1, 2",
     )
     found = [
         {
@@ -69,7 +141,9 @@ def _checks(con, malformed: list[tuple[int, str]]) -> list[dict]:
             "field": field,
             "rows": int(n),
             "rejected": int(rej),
-            "examples": [{"row": int(r), "message": m} for r, m in zip(ex, msgs, strict=True)],
+            "examples": [
+                {"row": int(r), "message": m} for r, m in zip(ex or [], msgs or [], strict=True)
+            ],
         }
         for code, field, n, rej, ex, msgs in rows
     ]
@@ -88,17 +162,21 @@ def _checks(con, malformed: list[tuple[int, str]]) -> list[dict]:
     return sorted(found, key=lambda c: (order.index(c["code"]), c["field"]))
 
 
-def _months(con, malformed: int) -> list[dict]:
+def _months(con, malformed: int, flag: str | None) -> list[dict]:
+    marked = f"count(*) FILTER (NOT rejected AND {flag})" if flag else "0"
+    # Problems with clinical values count in the totals only, not per month (a month
+    # may hold one person): neither as a warning nor as a problem found.
     rows = _all(
         con,
-        "SELECT month, count(*), count(*) FILTER (rejected), "
-        "count(*) FILTER (NOT rejected AND len(issues) > 0), "
-        "count(*) FILTER (NOT rejected AND len(bh_rules) > 0) FROM rows GROUP BY 1 ORDER BY 1",
+        "SELECT month, count(*), count(*) FILTER (rejected), "  # noqa: S608
+        "count(*) FILTER (NOT rejected AND _row IN "
+        "(SELECT _row FROM issues WHERE NOT private)), "
+        f"{marked} FROM rows GROUP BY 1 ORDER BY 1",
     )
     by_check = _all(
         con,
-        "SELECT month, i.code, count(DISTINCT _row) FROM "
-        "(SELECT month, _row, unnest(issues) AS i FROM rows) GROUP BY 1, 2",
+        "SELECT r.month, i.code, count(DISTINCT i._row) FROM issues i JOIN rows r USING (_row) "
+        "WHERE NOT i.private GROUP BY 1, 2",
     )
     checks: dict[str, dict[str, int]] = {}
     for month, code, n in by_check:
@@ -108,12 +186,12 @@ def _months(con, malformed: int) -> list[dict]:
             "month": month,
             "rows": int(n),
             "rejected": int(rej),
-            "flagged": int(flag),
+            "flagged": int(warned),
             "imported": int(n) - int(rej),
-            "bh": int(bh),
+            **({flag: int(flagged)} if flag else {}),
             "checks": checks.get(month, {}),
         }
-        for month, n, rej, flag, bh in rows
+        for month, n, rej, warned, flagged in rows
     ]
     if malformed:  # the parser could not read a date out of these
         months.append(
@@ -123,16 +201,16 @@ def _months(con, malformed: int) -> list[dict]:
                 "rejected": malformed,
                 "flagged": 0,
                 "imported": 0,
-                "bh": 0,
+                **({flag: 0} if flag else {}),
                 "checks": {"malformed": malformed},
             }
         )
     return months
 
 
-def _unmapped(con, given: dict) -> list[dict]:
+def _unmapped(con, given: dict, coded: tuple[str, ...]) -> list[dict]:
     out = []
-    for name in CODED_FIELDS:
+    for name in coded:
         if name not in given or given[name].column is None:
             continue
         rows = _all(
@@ -144,21 +222,21 @@ def _unmapped(con, given: dict) -> list[dict]:
     return out
 
 
-def _variants(con, given: dict) -> list[dict]:
+def _variants(con, given: dict, coded: tuple[str, ...]) -> list[dict]:
     """Values of one field that differ only in case, spaces or punctuation."""
     out = []
-    for name in CODED_FIELDS:
+    for name in coded:
         if name not in given or given[name].column is None:
             continue
-        key = f"regexp_replace(upper({name}_raw), '[^A-Z0-9]', '', 'g')"
+        # The key is a function of the value: made once per distinct spelling.
         rows = _all(
             con,
             f"""
             SELECT k, list({{'value': v, 'rows': n, 'code': c}} ORDER BY n DESC, v)
             FROM (
-              SELECT {key} AS k, trim({name}_raw) AS v, count(*) AS n,
-                     any_value({name}_code) AS c
-              FROM rows WHERE {name}_raw IS NOT NULL GROUP BY 1, 2
+              SELECT regexp_replace(upper(v), '[^A-Z0-9]', '', 'g') AS k, v, n, c
+              FROM (SELECT trim({name}_raw) AS v, count(*) AS n, any_value({name}_code) AS c
+                    FROM rows WHERE {name}_raw IS NOT NULL GROUP BY 1)
             )
             GROUP BY k HAVING count(*) > 1 ORDER BY k
             """,  # noqa: S608

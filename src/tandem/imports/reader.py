@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from tandem.imports.profile import Profile
@@ -68,37 +67,51 @@ def _read_csv(con, path: Path, profile: Profile) -> Read:
             f"CREATE TABLE raw0 AS SELECT * FROM read_csv($path, {params})",  # noqa: S608
             {"path": str(path), **args},
         )
+        # A record with too many fields is reported once per extra field: keep one line
+        # each, with the last message (which counts every field).
         malformed = con.execute(
-            "SELECT line, error_type || ': ' || error_message FROM reject_errors ORDER BY line"
+            "SELECT line, arg_max(error_type || ': ' || error_message, column_idx) "
+            "FROM reject_errors GROUP BY line ORDER BY line"
         ).fetchall()
     except duckdb.Error as exc:
         raise FileUnreadable(f"cannot read the file as CSV: {str(exc).splitlines()[0]}") from exc
     columns = [c[0] for c in con.execute("DESCRIBE raw0").fetchall()]
     rows = con.execute("SELECT count(*) FROM raw0").fetchall()[0][0]
-    # Each record's line: counting from the line after the header, skipping the lines
-    # the parser rejected (see `record_lines`).
-    lines = record_lines(rows, opts.header_row, [line for line, _ in malformed])
-    con.register("_lines", pa.table({"_i": np.arange(rows, dtype=np.int64), "_row": lines}))
-    con.execute(
-        "CREATE TABLE raw AS SELECT l._row, r.* EXCLUDE (_i) "
-        "FROM (SELECT rowid AS _i, * FROM raw0) r JOIN _lines l USING (_i) ORDER BY l._row"
-    )
-    con.execute("DROP TABLE raw0")
-    con.unregister("_lines")
+    _number_records(con, opts.header_row, len(malformed))
     return Read(rows, columns, typed_cells=False, malformed=[(int(a), b) for a, b in malformed])
 
 
-def record_lines(rows: int, header_row: int, rejected: list[int]) -> np.ndarray:
-    """Line of each kept record, given the lines the parser rejected.
+SHORT_REJECTS = 64  # up to this many rejected lines, a list beats an as-of join
+
+
+def _number_records(con, header_row: int, rejected: int) -> None:
+    """View `raw`: each kept record of `raw0` with its file line `_row`.
 
     The k-th kept record (1-based) is at line header_row + k + j, where j counts the
-    rejected lines before it; rejected line r_i (sorted, 0-based i) comes before it when
-    r_i - header_row - i <= k.
+    lines the parser rejected before it: rejected line r_i (sorted, 0-based i) comes
+    before it when r_i - header_row - i <= k. Most files have no rejected line; a few
+    are counted from a list; many with an as-of join.
     """
-    k = np.arange(1, rows + 1, dtype=np.int64)
-    r = np.array(sorted(set(rejected)), dtype=np.int64)
-    thresholds = r - header_row - np.arange(len(r))
-    return header_row + k + np.searchsorted(thresholds, k, side="right")
+    con.execute(
+        f"""
+        CREATE TABLE rejected_lines AS
+        SELECT line - {header_row} - (row_number() OVER (ORDER BY line) - 1) AS threshold,
+               row_number() OVER (ORDER BY line) AS before
+        FROM (SELECT DISTINCT line FROM reject_errors)
+        """  # noqa: S608
+    )
+    if rejected == 0:
+        before, join = "0", ""
+    elif rejected <= SHORT_REJECTS:
+        thresholds = [t for (t,) in con.execute("SELECT threshold FROM rejected_lines").fetchall()]
+        before, join = f"len(list_filter({thresholds}, lambda t: t <= r._k))", ""
+    else:
+        before = "coalesce(j.before, 0)"
+        join = "ASOF LEFT JOIN rejected_lines j ON r._k >= j.threshold"
+    con.execute(
+        f"CREATE VIEW raw AS SELECT r._k + {header_row} + {before} AS _row, "  # noqa: S608
+        f"r.* EXCLUDE (_k) FROM (SELECT rowid + 1 AS _k, * FROM raw0) r {join}"
+    )
 
 
 def _read_sheet(con, path: Path, profile: Profile) -> Read:

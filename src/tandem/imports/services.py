@@ -4,10 +4,15 @@
 row, every rejected row, the report and ONE audit event in one transaction: a file is
 imported completely or not at all, and rows read = rows imported + rows rejected.
 
+Calls (with their assignments and encounters) are written by `writer`, a jail's
+bookings by `bookings`; both check the file in DuckDB first.
+
 Audit: a bulk import writes one audit event per run (action `import`, object the run),
-whose reason counts the calls, assignments and encounters written; the run itself
-records which rows were rejected and why. Encounters are written by the bulk writer
-inside `service_write()`, so they follow the sensitive-record rule like any service.
+whose reason counts what was written (calls, assignments and encounters, or bookings)
+and whose segments say which sensitive data was (`cji`, `clinical`); the run itself
+records which rows were rejected and why. Encounters and bookings are written by the
+bulk writers inside `service_write()`, so they follow the sensitive-record rule like
+any service.
 
 Uploaded files are deleted once the run ends: they hold narratives, which the run does
 not need to keep.
@@ -25,15 +30,21 @@ from django.utils import timezone
 from tandem.agencies.configfile import ConfigInvalid
 from tandem.agencies.models import Agency
 from tandem.core.models import service_write
-from tandem.imports import writer
+from tandem.imports import bookings, writer
 from tandem.imports.codes import db_checker, program_codes
 from tandem.imports.models import ImportRun, RunStatus
-from tandem.imports.profile import Profile, profile_path, profile_read
+from tandem.imports.profile import (
+    LISTABLE_FIELDS,
+    AnyProfile,
+    BookingProfile,
+    profile_path,
+    profile_read,
+)
 from tandem.imports.progress import progress_clear, progress_write
-from tandem.imports.quality import build_report
+from tandem.imports.quality import build_booking_report, build_report
 from tandem.imports.reader import FileUnreadable, read_file
 from tandem.imports.transform import build_rows
-from tandem.privacy.segments import CJI
+from tandem.privacy.segments import CJI, CLINICAL
 from tandem.privacy.services import audit_record
 
 log = logging.getLogger(__name__)
@@ -54,7 +65,7 @@ def _protocol():
     return active_protocol()
 
 
-def profile_load(name: str) -> Profile:
+def profile_load(name: str) -> AnyProfile:
     """Read and check a profile against the program; raise ImportFailed with every problem."""
     protocol = _protocol()
     try:
@@ -139,38 +150,40 @@ def _execute(run: ImportRun, path: Path, report_progress) -> None:
         except FileUnreadable as exc:
             raise ImportFailed([f"{run.filename}: {exc}"]) from exc
         report_progress("checking", 0, read.rows)
-        build_rows(con, profile, codes, read)
-        writer.resolve_existing(con, profile)
-        report = build_report(con, profile, read.malformed, read.blank_rows)
-        report_progress("writing", 0, report["rows"]["imported"])
+        report = _check(con, profile, codes, read)
+        writing = "writing_bookings" if _is_bookings(profile) else "writing"
+        report_progress(writing, 0, report["rows"]["imported"])
         if run.dry_run:
             _finish(run, report, writer.Written())
             return
         with transaction.atomic(), service_write():
-            _lock_tables()
-            written = writer.write_rows(
+            _lock_tables(profile)
+            written = _write(
                 con,
-                profile=profile,
-                codes=codes,
-                run_id=run.pk,
-                owner_id=run.target_agency_id,
-                actor_id=run.created_by_id,
-                progress=lambda step, done, total: report_progress("writing", done, total, step),
+                run,
+                profile,
+                codes,
+                progress=lambda step, done, total: report_progress(writing, done, total, step),
             )
             report_progress("report")
             writer.write_rejected(
-                con, run_id=run.pk, owner_id=run.owning_agency_id, malformed=read.malformed
+                con,
+                run_id=run.pk,
+                owner_id=run.owning_agency_id,
+                malformed=read.malformed,
+                progress=lambda step, done, total: report_progress("report", done, total, step),
+                listable=bookings.LISTABLE if _is_bookings(profile) else LISTABLE_FIELDS,
             )
             _finish(run, report, written)
+            segments, what = _audited(profile, written)
             audit_record(
                 actor=run.created_by,
                 action="import",
                 obj=run,
-                segments=[CJI] if "narrative" in profile.fields.given() else [],
+                segments=segments,
                 reason=(
-                    f"import of {run.filename} ({profile.source}): {written.created} calls "
-                    f"created, {written.updated} updated, {written.assignments} assignments, "
-                    f"{written.encounters} encounters, {report['rows']['rejected']} rows rejected"
+                    f"import of {run.filename} ({profile.source}): {what}, "
+                    f"{report['rows']['rejected']} rows rejected"
                 ),
                 agency_id=run.owning_agency_id,
             )
@@ -178,25 +191,76 @@ def _execute(run: ImportRun, path: Path, report_progress) -> None:
         con.close()
 
 
-def _lock_tables() -> None:
+def _is_bookings(profile: AnyProfile) -> bool:
+    return isinstance(profile, BookingProfile)
+
+
+def _check(con, profile: AnyProfile, codes, read) -> dict:
+    """Parse and check every row in DuckDB; match rows imported before; the report."""
+    if _is_bookings(profile):
+        bookings.build_booking_rows(con, profile, codes, read)
+        bookings.resolve_existing(con, profile)
+        return build_booking_report(con, profile, read.malformed, read.blank_rows)
+    build_rows(con, profile, codes, read)
+    writer.resolve_existing(con, profile)
+    return build_report(con, profile, read.malformed, read.blank_rows)
+
+
+def _write(con, run: ImportRun, profile: AnyProfile, codes, progress) -> writer.Written:
+    common = {
+        "run_id": run.pk,
+        "owner_id": run.target_agency_id,
+        "actor_id": run.created_by_id,
+        "progress": progress,
+    }
+    if _is_bookings(profile):
+        return bookings.write_bookings(con, profile=profile, **common)
+    return writer.write_rows(con, profile=profile, codes=codes, **common)
+
+
+def _audited(profile: AnyProfile, written: writer.Written) -> tuple[list, str]:
+    """The segments an import wrote, and what it wrote in words."""
+    given = profile.fields.given()
+    if _is_bookings(profile):
+        segments = [CJI] if "charge_level" in given else []
+        if set(given) & set(bookings.CLINICAL_FIELDS):
+            segments.append(CLINICAL)
+        return segments, f"{written.created} bookings created, {written.updated} updated"
+    return [CJI] if "narrative" in given else [], (
+        f"{written.created} calls created, {written.updated} updated, "
+        f"{written.assignments} assignments, {written.encounters} encounters"
+    )
+
+
+def _lock_tables(profile: AnyProfile) -> None:
     """PostgreSQL: keep other writers out of the tables whose ids the import assigns."""
     if connection.vendor != "postgresql":
         return  # SQLite's write transaction already excludes every other writer
+    tables = (
+        "imports_jailbooking"
+        if _is_bookings(profile)
+        else "dispatch_call, dispatch_assignment, encounters_encounter"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "LOCK TABLE dispatch_call, dispatch_assignment, encounters_encounter, "
-            "imports_rejectedrow IN SHARE ROW EXCLUSIVE MODE"
+            f"LOCK TABLE {tables}, imports_rejectedrow IN SHARE ROW EXCLUSIVE MODE"  # noqa: S608
         )
 
 
 def _finish(run: ImportRun, report: dict, written: writer.Written) -> None:
     rows = report["rows"]
-    report["written"] = {
-        "calls_created": written.created,
-        "calls_updated": written.updated,
-        "assignments": written.assignments,
-        "encounters": written.encounters,
-    }
+    if report["kind"] == "jail_bookings":
+        report["written"] = {
+            "bookings_created": written.created,
+            "bookings_updated": written.updated,
+        }
+    else:
+        report["written"] = {
+            "calls_created": written.created,
+            "calls_updated": written.updated,
+            "assignments": written.assignments,
+            "encounters": written.encounters,
+        }
     ImportRun.objects.filter(pk=run.pk).update(
         status=RunStatus.DONE,
         finished_at=timezone.now(),
@@ -205,7 +269,7 @@ def _finish(run: ImportRun, report: dict, written: writer.Written) -> None:
         rows_updated=written.updated,
         rows_rejected=rows["rejected"],
         rows_flagged=rows["flagged"],
-        bh_calls=report["bh"]["calls"],
+        bh_calls=report.get("bh", {}).get("calls", 0),
         report=report,
     )
 

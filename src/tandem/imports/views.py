@@ -10,6 +10,7 @@ from tandem.imports.forms import UploadForm
 from tandem.imports.progress import progress_read
 from tandem.imports.selectors import available_profiles, rejected_page, run_get, runs_visible
 from tandem.imports.services import ImportFailed, import_upload
+from tandem.metrics.selectors import SMALL_CELL
 
 RUNS_SHOWN = 50
 # Short words for the month table and the BH summary.
@@ -26,6 +27,7 @@ CHECK_WORDS = {
     "duplicate_content": "repeated content",
     "invalid": "too long",
     "number_taken": "number taken",
+    "inconsistent": "contradictory values",
 }
 BH_WORDS = {
     "import-call-type": "call type",
@@ -86,6 +88,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         _words(report)
         context |= {
             "report": report,
+            "small_cell": SMALL_CELL,
             "chart": month_chart(report),
             "rejected": rejected_page(run, page_number(request)),
         }

@@ -474,6 +474,21 @@ METRICS: tuple[Metric, ...] = (
         group="Referrals",
     ),
     Metric(
+        id="people_connected",
+        name="Unique people connected to services",
+        definition="Distinct people with a referral sent in the period who attended its "
+        "first appointment (the loop closed), whatever the month they attended.",
+        numerator="distinct people with an attended referral",
+        denominator="(a count)",
+        unit=PEOPLE,
+        fact="referral_facts",
+        kind=DISTINCT_PEOPLE,
+        population=lambda t: t.attended & t.person_id.notnull(),
+        fields=("referrals_referral.person_id", "referrals_referral.status"),
+        sources=("jmhcp", "csg"),
+        group="Referrals",
+    ),
+    Metric(
         id="people_declined_referral",
         name="Unique people who declined referrals",
         definition="Distinct people in submitted encounters who declined services (the "
@@ -554,7 +569,7 @@ METRICS: tuple[Metric, ...] = (
         population=lambda t: t.smi,
         fields=("jail_bookings.smi", "jail_bookings.person_id", "jail_bookings.booked_at"),
         sources=("stepping_up",),
-        notes="Needs the jail bookings import (`VAR_DIR/metrics/jail_bookings.parquet`).",
+        notes="Needs a jail bookings import (`tandem import FILE --profile county-jail`).",
         group="Stepping Up",
     ),
     Metric(

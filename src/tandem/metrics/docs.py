@@ -9,7 +9,7 @@ it; `tests/metrics/test_docs.py` fails when the committed file is stale.
 from __future__ import annotations
 
 from tandem.encounters import diversion
-from tandem.metrics import catalogue, costs
+from tandem.metrics import catalogue, costs, exports
 from tandem.metrics.selectors import SMALL_CELL
 
 HEADER = """# Metric definitions
@@ -27,8 +27,10 @@ ENGINE = f"""## How the numbers are computed
 - **Snapshot.** `metrics.snapshot` copies the columns metrics need (ids, codes, flags
   and times; never a narrative, note, screening answer or other clinical text) from the
   operational database into Arrow, and from there into an in-memory DuckDB, or Parquet
-  files under `VAR_DIR/metrics/` (`tandem metrics-snapshot`). Dashboards read a
-  snapshot at most `METRICS_SNAPSHOT_MAX_AGE` seconds old (default 300).
+  files under `VAR_DIR/metrics/snapshot/` (`tandem metrics-snapshot`, or the background
+  task `metrics.tasks.metrics_snapshot_refresh` run by `tandem db_worker`). Pages read
+  the stored snapshot as soon as it is newer than theirs, and otherwise take a new one
+  when theirs is `METRICS_SNAPSHOT_MAX_AGE` seconds old (default 300).
 - **Facts.** `metrics.facts` reshapes the snapshot into one row per call, assignment,
   encounter, referral, follow-up and jail booking, each with the dimensions metrics are
   grouped and filtered by: agency (the call's police agency; for rows without a call,
@@ -123,5 +125,13 @@ def _rules() -> list[str]:
 
 
 def render() -> str:
-    parts = [HEADER, *_catalogue(), ENGINE, *_costs(), *_rules(), *_sources()]
+    parts = [
+        HEADER,
+        *_catalogue(),
+        ENGINE,
+        *_costs(),
+        *exports.dictionary(),
+        *_rules(),
+        *_sources(),
+    ]
     return "\n".join(parts).rstrip() + "\n"

@@ -2,11 +2,12 @@
 
 Dashboards and exports call `metric_values`; it checks the `view_aggregates`
 permission, limits rows to the actor's agencies (the whole region for members of the
-regional administrator), and for aggregate-only roles (analyst, regional administrator,
-privacy officer: no casework permission) suppresses small cells: a value computed from
-1 to `SMALL_CELL - 1` people, or whose numerator counts 1 to `SMALL_CELL - 1` people,
-is withheld (numbers blank, `suppressed=True`; a zero is shown), as in CMS's cell-size
-suppression policy.
+regional administrator; a caller may narrow further with `Filters.visible_agency_ids`,
+as the grant report does for one agency), and for aggregate-only roles (analyst,
+regional administrator, privacy officer: no casework permission) suppresses small
+cells: a value computed from 1 to `SMALL_CELL - 1` people, or whose numerator counts 1
+to `SMALL_CELL - 1` people, is withheld (numbers blank, `suppressed=True`; a zero is
+shown), as in CMS's cell-size suppression policy.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tandem.metrics.catalogue import BY_ID, DIMENSIONS
 from tandem.metrics.costs import CostAvoided, Outcomes, UnitCostsSpec, cost_avoided
 from tandem.metrics.engine import Filters
 from tandem.metrics.models import UnitCosts
-from tandem.metrics.snapshot import snapshot_take
+from tandem.metrics.snapshot import snapshot_load_stored, snapshot_stored_stamp, snapshot_take
 from tandem.privacy.policy import actor_for
 
 SMALL_CELL = 11  # fewer than 11 people: suppressed
@@ -69,7 +70,7 @@ def metric_values(
     bad = [g for g in group_by if g not in DIMENSIONS]
     if bad:
         raise ValueError(f"cannot group by {', '.join(bad)}; expected any of {DIMENSIONS}")
-    scoped, suppress = _access(actor, filters or Filters())
+    scoped, suppress = scoped_filters(actor, filters or Filters())
     con = con or current_connection()
     out: list[MetricValue] = []
     for metric_id in ids:
@@ -81,17 +82,30 @@ def metric_values(
     return out
 
 
-def _access(actor, filters: Filters) -> tuple[Filters, bool]:
+def scoped_filters(actor, filters: Filters) -> tuple[Filters, bool]:
     """The filters narrowed to what the actor may see, and whether to suppress."""
     if not actor.has_perm_in(Perm.VIEW_AGGREGATES):
         raise PermissionDenied("metrics need the view_aggregates permission")
-    regional = any(
+    visible = None if sees_whole_region(actor) else set(actor.agency_ids())
+    if filters.visible_agency_ids is not None:  # a caller narrowing to named agencies
+        asked = set(filters.visible_agency_ids)
+        visible = asked if visible is None else asked & visible
+    scope = None if visible is None else tuple(sorted(visible))
+    return replace(filters, visible_agency_ids=scope), suppresses_small_cells(actor)
+
+
+def sees_whole_region(actor) -> bool:
+    """Members of the regional administrator who read aggregates see every agency's rows."""
+    return any(
         m.owning_agency.kind == AgencyKind.REGIONAL_ADMIN
         and Perm.VIEW_AGGREGATES in ROLE_PERMISSIONS[m.role]
         for m in actor.memberships_cached()
     )
-    visible = None if regional else tuple(sorted(actor.agency_ids()))
-    return replace(filters, visible_agency_ids=visible), not actor_for(actor).any_casework
+
+
+def suppresses_small_cells(actor) -> bool:
+    """Aggregate-only roles get small cells withheld; casework roles see their own rows."""
+    return not actor_for(actor).any_casework
 
 
 def _value(metric_id: str, row: dict, suppress: bool) -> MetricValue:
@@ -141,25 +155,49 @@ def unit_costs() -> UnitCostsSpec:
 
 _LOCK = threading.RLock()  # one DuckDB connection, used by one query at a time
 _CURRENT: dict[str, Any] = {}
+_STORED_NOT_BEFORE = [0.0]  # a stored snapshot older than the last refresh is not read
 
 
 def current_connection() -> BaseBackend:
-    """A DuckDB connection over a snapshot of the operational database, rebuilt when older
-    than `METRICS_SNAPSHOT_MAX_AGE` seconds (default 300)."""
+    """A DuckDB connection over the newest snapshot of the operational database.
+
+    The background task (`metrics.tasks`) stores snapshots as Parquet; one newer than the
+    snapshot in memory replaces it. Otherwise the snapshot in memory serves until it is
+    `METRICS_SNAPSHOT_MAX_AGE` seconds old (default 300), when a new one is taken here.
+    """
     max_age = getattr(settings, "METRICS_SNAPSHOT_MAX_AGE", 300)
     with _LOCK:
-        if not _CURRENT or time.monotonic() - _CURRENT["at"] > max_age:
+        now, held = time.time(), _CURRENT.get("as_of")
+        stamp = snapshot_stored_stamp()
+        snap = None
+        if stamp is not None and stamp[1] != _CURRENT.get("stored_id"):
+            stored, stored_id = stamp
+            fresh = stored >= _STORED_NOT_BEFORE[0] and now - stored <= max_age
+            if fresh and (held is None or stored >= held):
+                snap = snapshot_load_stored()
+                if snap is not None:
+                    _CURRENT["stored_id"] = stored_id
+        if snap is None and (held is None or now - held > max_age):
             snap = snapshot_take()
+        if snap is not None:
             _CURRENT.update(
-                con=engine.duckdb_connect(snap.tables, as_of=snap.as_of), at=time.monotonic()
+                con=engine.duckdb_connect(snap.tables, as_of=snap.as_of), as_of=snap.as_of
             )
         return _CURRENT["con"]
 
 
 def snapshot_refresh() -> None:
-    """Forget the current snapshot: the next read takes a new one."""
+    """Forget the current snapshot and any stored one taken before now: the next read
+    takes a new one."""
     with _LOCK:
         _CURRENT.clear()
+        _STORED_NOT_BEFORE[0] = float(int(time.time()))  # as_of is in whole seconds
+
+
+def snapshot_taken_at() -> int | None:
+    """When the snapshot the pages read was taken (epoch seconds); None before the first."""
+    with _LOCK:
+        return _CURRENT.get("as_of")
 
 
 def month(d: date) -> date:

@@ -10,13 +10,19 @@ answer (`COLUMNS` lists every column; `tests/metrics/test_snapshot.py` checks th
 of them is in a clinical or Part 2 segment). Times become whole seconds since 1970 UTC,
 and each table gets `month`, the first day of the local month of its main time.
 
-Jail bookings come from an import: a Parquet file `VAR_DIR/metrics/jail_bookings.parquet`
-with the columns of `BOOKINGS_SCHEMA`; without it the Stepping Up measures are empty.
+Jail bookings come from the jail bookings import (`imports.JailBooking`, read as
+`BOOKINGS`). Stepping Up counts people with serious mental illness, so that source
+reduces two clinical fields to the flags the measures count (`smi`, and whether the
+person was connected to treatment) and reads nothing else clinical; the metrics built
+on them are aggregates, small cells suppressed like every other.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +38,7 @@ from tandem.agencies.models import Team
 from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
+from tandem.imports.models import JailBooking
 from tandem.referrals.models import Referral
 
 CHUNK = 100_000
@@ -147,7 +154,30 @@ BOOKINGS_SCHEMA = pa.schema(
         ("month", pa.date32()),
     ]
 )
-BOOKINGS_FILE = "jail_bookings.parquet"
+# The jail's person number is kept only as a pseudonym (`person_key`): a booking's person
+# is the program person some booking of that key is linked to, else a negative number
+# standing for the key (never a real id), the same for every booking of the key.
+BOOKINGS = Source(
+    JailBooking,
+    {
+        "id": ("id", INT),
+        "person_id": (
+            "sql:COALESCE(MAX(person_id) OVER (PARTITION BY owning_agency_id, person_key), "
+            "-DENSE_RANK() OVER (ORDER BY owning_agency_id, person_key))",
+            INT,
+        ),
+        "agency_id": ("owning_agency", INT),
+        "jurisdiction_id": ("jurisdiction", INT),
+        "booked_at": ("booked_at", TIME),
+        "released_at": ("released_at", TIME),
+        "smi": ("sql:CASE WHEN smi_assessment = 'smi' THEN 1 ELSE 0 END", BOOL),
+        "connected_to_treatment": (
+            "sql:CASE WHEN treatment_connected_on IS NOT NULL THEN 1 ELSE 0 END",
+            BOOL,
+        ),
+    },
+    month_of="booked_at",
+)
 
 
 @dataclass
@@ -175,12 +205,63 @@ def snapshot_dir() -> Path:
     return Path(settings.VAR_DIR) / "metrics"
 
 
+STORED = "snapshot"  # snapshot_dir() / STORED: the stored snapshot (Parquet)
+
+
+def snapshot_store(snap: Snapshot) -> Path:
+    """Write `snap` as the stored snapshot, replacing the last one whole: a reader finds
+    the old folder, the new one, or (for an instant) none, never a half-written mix."""
+    final = snapshot_dir() / STORED
+    new = final.with_name(f"{STORED}.new-{os.getpid()}")
+    old = final.with_name(f"{STORED}.old-{os.getpid()}")
+    shutil.rmtree(new, ignore_errors=True)
+    snap.write_parquet(new)
+    (new / "database").write_text(database_label())
+    (new / "id").write_text(uuid.uuid4().hex)  # tells two snapshots of one second apart
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def snapshot_stored_as_of() -> int | None:
+    """When the stored snapshot was taken, if there is one and it is of this database."""
+    stamp = snapshot_stored_stamp()
+    return stamp[0] if stamp else None
+
+
+def snapshot_stored_stamp() -> tuple[int, str] | None:
+    """(when it was taken, its id) of the stored snapshot of this database, if any."""
+    folder = snapshot_dir() / STORED
+    try:
+        if (folder / "database").read_text() != database_label():
+            return None
+        return int((folder / "as_of").read_text()), (folder / "id").read_text()
+    except (OSError, ValueError):
+        return None
+
+
+def snapshot_load_stored() -> Snapshot | None:
+    """The stored snapshot, or None if it went missing (replaced while being read)."""
+    try:
+        return Snapshot.read_parquet(snapshot_dir() / STORED)
+    except (OSError, ValueError):
+        return None
+
+
+def database_label() -> str:
+    """Which database a snapshot was taken of, so that a stored snapshot of another
+    database (a demo's, beside a test run) is never read in its place."""
+    s = connection.settings_dict
+    return f"{connection.vendor}:{s.get('HOST') or ''}:{s.get('PORT') or ''}:{s['NAME']}"
+
+
 def snapshot_take(*, as_of: float | None = None, bookings: pa.Table | None = None) -> Snapshot:
     """Read the operational tables into Arrow (`as_of`: now unless given)."""
     tables = {name: _read(source) for name, source in COLUMNS.items()}
     if bookings is None:
-        path = snapshot_dir() / BOOKINGS_FILE
-        bookings = pq.read_table(path) if path.exists() else BOOKINGS_SCHEMA.empty_table()
+        bookings = _read(BOOKINGS)
     tables["bookings"] = bookings.select(BOOKINGS_SCHEMA.names).cast(BOOKINGS_SCHEMA)
     return Snapshot(tables, int(as_of if as_of is not None else time.time()))
 

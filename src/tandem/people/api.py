@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,12 +31,34 @@ class PersonQuery(Paging):
     q = serializers.CharField(required=False, default="", max_length=100, allow_blank=True)
 
 
+# A name in an address stays in access logs, proxies and histories: names and birth dates
+# come in POST bodies (docs/privacy.md, "Side doors").
+NAME_IN_ADDRESS = "expected no name in the address; send it in a POST body to {path}"
+
+
 class PersonList(APIView):
+    """GET /api/people: the people the caller may see, a page at a time."""
+
     permission_classes = [role_permission(Perm.VIEW_PEOPLE)]
 
-    @extend_schema(parameters=[PersonQuery], responses=PersonSerializer(many=True))
+    @extend_schema(parameters=[Paging], responses=PersonSerializer(many=True))
     def get(self, request):
-        query = PersonQuery(data=request.query_params)
+        if "q" in request.query_params:
+            raise ValidationError({"q": NAME_IN_ADDRESS.format(path="/api/people/search")})
+        paging = Paging(data=request.query_params)
+        paging.is_valid(raise_exception=True)
+        people = selectors.person_list(actor=request.user, **paging.validated_data)
+        return Response(PersonSerializer(people, many=True).data)
+
+
+class PersonSearch(APIView):
+    """POST /api/people/search: the people the caller may see whose name contains `q`."""
+
+    permission_classes = [role_permission(Perm.VIEW_PEOPLE)]
+
+    @extend_schema(request=PersonQuery, responses=PersonSerializer(many=True))
+    def post(self, request):
+        query = PersonQuery(data=request.data)
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         people = selectors.person_list(actor=request.user, query=params.pop("q"), **params)
@@ -62,13 +85,13 @@ class MatchQuery(serializers.Serializer):
 
 
 class PersonMatches(APIView):
-    """GET /api/people/matches: likely existing records for a person being entered."""
+    """POST /api/people/matches: likely existing records for a person being entered."""
 
     permission_classes = [role_permission(Perm.VIEW_PEOPLE)]
 
-    @extend_schema(parameters=[MatchQuery], responses=dict)
-    def get(self, request):
-        query = MatchQuery(data=request.query_params)
+    @extend_schema(request=MatchQuery, responses=dict)
+    def post(self, request):
+        query = MatchQuery(data=request.data)
         query.is_valid(raise_exception=True)
         matches = person_matches(actor=request.user, **query.validated_data)
         return Response({"matches": match_dicts(matches)})

@@ -13,11 +13,20 @@ from tandem.people.forms import MatchQueryForm
 from tandem.plans.selectors import plan_status_for, plans_of_person
 from tandem.plans.services import can_write_plans
 
+# Names and birth dates travel in request bodies (POST), never in addresses: an address
+# lands in server access logs, proxies and browser history (docs/privacy.md, "Side doors").
+PERSONAL_PARAMETERS = {"q", "given_name", "family_name", "date_of_birth", "phone", "address"}
+
 
 @requires(Perm.VIEW_PEOPLE)
 def person_list(request: HttpRequest) -> HttpResponse:
-    page = page_number(request)
-    query = request.GET.get("q", "").strip()[:100]
+    """Everyone the user may see, a page at a time; a name search comes as a POST."""
+    if request.method == "POST":
+        query, page = request.POST.get("q", "").strip()[:100], _page(request.POST)
+    elif PERSONAL_PARAMETERS & request.GET.keys():
+        return _name_in_address(request)
+    else:
+        query, page = "", page_number(request)
     people = selectors.person_list(
         actor=request.user, query=query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
@@ -30,6 +39,27 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "has_next": len(people) > PAGE_SIZE,
         },
+    )
+
+
+def _page(data) -> int:
+    try:
+        return max(1, int(data.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _name_in_address(request: HttpRequest) -> HttpResponse:
+    messages.error(
+        request,
+        "Search with the search box: names are not accepted in a page address, which "
+        "would keep them in browser history and server logs.",
+    )
+    return render(
+        request,
+        "people/person_list.html",
+        {"people": [], "q": "", "page": 1, "has_next": False},
+        status=400,
     )
 
 
@@ -52,18 +82,20 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @requires(Perm.VIEW_PEOPLE)
+@require_POST
 def match_list(request: HttpRequest) -> HttpResponse:
     """The people already on record who may be the one being entered (an htmx fragment).
 
-    Forms that take a person (call intake, the encounter form) include it next to their
-    name and birth-date fields; it offers each match as a `person_id` choice.
+    Forms that take a person (call intake, the encounter form) post their name and
+    birth-date fields here as they are typed (POST, so no name is in an address); it
+    offers each match as a `person_id` choice.
     """
-    form = MatchQueryForm(request.GET)
+    form = MatchQueryForm(request.POST)
     matches = form.matches(request.user)
     return render(
         request,
         "people/_match_list.html",
-        {"matches": matches, "form": form, "chosen": request.GET.get("person_id", "")},
+        {"matches": matches, "form": form, "chosen": request.POST.get("person_id", "")},
     )
 
 

@@ -15,17 +15,22 @@ class Segment(StrEnum):
     SAFETY = "safety"  # hazards, de-escalation tips, who to call
     CLINICAL = "clinical"  # screening answers, risk, clinical notes, diagnoses
     PART2 = "part2"  # substance-use treatment information (42 CFR Part 2)
+    # A therapist's own notes, kept apart from the record (HIPAA 45 CFR 164.501): read by
+    # the clinicians of the author's agency only, never by consent, agreement or emergency.
+    PSYCHOTHERAPY = "psychotherapy"
     AGGREGATE = "aggregate"  # de-identified counts with small cells suppressed
 
 
-CJI, SAFETY, CLINICAL, PART2, AGGREGATE = (
+CJI, SAFETY, CLINICAL, PART2, PSYCHOTHERAPY, AGGREGATE = (
     Segment.CJI,
     Segment.SAFETY,
     Segment.CLINICAL,
     Segment.PART2,
+    Segment.PSYCHOTHERAPY,
     Segment.AGGREGATE,
 )
-HEALTH_SEGMENTS = frozenset({CLINICAL, PART2})
+# Segments whose every read is audited and which no police role ever receives.
+HEALTH_SEGMENTS = frozenset({CLINICAL, PART2, PSYCHOTHERAPY})
 
 F = TypeVar("F", bound=models.Field)
 

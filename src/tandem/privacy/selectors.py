@@ -1,9 +1,14 @@
 """Reads through the privacy gate. Every app's selectors end here."""
 
-from django.db import models
-from django.http import Http404
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from tandem.privacy import policy
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from tandem.privacy import notices, policy
 from tandem.privacy.segments import HEALTH_SEGMENTS, SAFETY, segmented_fields
 from tandem.privacy.services import audit_record
 
@@ -25,8 +30,11 @@ def summaries(
 
 
 def disclose(actor, record, *, reason: str = ""):
-    """Redact a record for the actor and audit any health data it still carries."""
+    """Redact a record for the actor and audit any health data it still carries; Part 2
+    data going outside its program is marked for the 2.32 notice (`privacy.notices`)."""
     disclosed = policy.redact(actor, record)
+    if notices.needs_notice(actor, record, disclosed):
+        notices.part2_disclosed(record)
     if disclosed & HEALTH_SEGMENTS:
         audit_record(
             actor=actor,
@@ -35,6 +43,7 @@ def disclose(actor, record, *, reason: str = ""):
             person_id=policy.person_id_of(record),
             segments=disclosed & HEALTH_SEGMENTS,
             reason=reason or "treatment",
+            legal_basis=policy.read_basis(actor, record),
         )
     return record
 
@@ -51,17 +60,142 @@ def disclose_all(actor, records, *, reason: str = "") -> list:
     return [disclose(actor, r, reason=reason) for r in records]
 
 
-def audit_events(*, actor, limit: int = 100, offset: int = 0) -> list:
-    """Audit events of the agencies the actor is privacy officer for."""
-    from tandem.accounts.roles import Role
-    from tandem.privacy.models import AuditEvent
+# --- The privacy officer's reads: the audit trail and the people it is about. ----------
+# A privacy officer holds no casework role, so the row policy above shows them no person.
+# They still must find the people their agency holds records of, to answer a request for
+# an accounting or to review who read what; these selectors give exactly that, and no
+# segmented field.
 
-    agencies = [
+
+def privacy_officer_agencies(actor) -> list[int]:
+    """Agencies the actor is privacy officer for, in membership order."""
+    from tandem.accounts.roles import Role
+
+    return [
         m.owning_agency_id for m in actor.memberships_cached() if m.role == Role.PRIVACY_OFFICER
     ]
-    rows = (
-        AuditEvent.objects.filter(owning_agency__in=agencies)
-        .select_related("actor", "owning_agency")
-        .order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class AuditCriteria:
+    """What the privacy officer narrows the audit trail to; empty means any."""
+
+    person_id: int | None = None  # this person record and the records linked to it
+    actor: str = ""  # username
+    action: str = ""
+    segment: str = ""
+    agency_id: int | None = None  # acting for it, or whose record it was
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+
+def audit_events(*, actor, criteria: AuditCriteria = AuditCriteria()) -> models.QuerySet:
+    """Audit events of the actor's agencies meeting the criteria, newest first.
+
+    An event is an agency's when its staff acted (owning agency) or its record was read
+    or changed (record agency): a disclosure to another agency concerns both officers.
+    """
+    from tandem.people.selectors import linked_ids
+    from tandem.privacy.models import AuditEvent
+
+    mine = privacy_officer_agencies(actor)
+    events = AuditEvent.objects.filter(Q(owning_agency__in=mine) | Q(record_agency__in=mine))
+    c = criteria
+    if c.person_id is not None:
+        events = events.filter(person_id__in=linked_ids(c.person_id))
+    if c.actor:
+        events = events.filter(actor__username__iexact=c.actor)
+    if c.action:
+        events = events.filter(action=c.action)
+    if c.segment:
+        events = events.filter(segment_q(c.segment))
+    if c.agency_id is not None:
+        events = events.filter(Q(owning_agency=c.agency_id) | Q(record_agency=c.agency_id))
+    if c.since is not None:
+        events = events.filter(at__gte=day_start(c.since))
+    if c.until is not None:
+        events = events.filter(at__lt=day_start(c.until + timedelta(days=1)))
+    return events.select_related("actor", "owning_agency", "record_agency").order_by("-at", "-id")
+
+
+def audit_actions(*, actor) -> list[str]:
+    """The actions recorded in the actor's agencies' events, for the search form."""
+    return sorted(set(audit_events(actor=actor).order_by().values_list("action", flat=True)))
+
+
+def segment_q(seg: str, field: str = "segments") -> Q:
+    """Events whose comma-separated segments include `seg` (not just a substring)."""
+    return (
+        Q(**{field: seg})
+        | Q(**{f"{field}__startswith": f"{seg},"})
+        | Q(**{f"{field}__endswith": f",{seg}"})
+        | Q(**{f"{field}__contains": f",{seg},"})
     )
-    return list(rows[offset : offset + limit])
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of a local calendar day, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _held_people(agency_ids) -> models.QuerySet:
+    """People of whom the agencies hold any record: their own person record, a call about
+    them, or an encounter, referral, follow-up, consent or crisis plan about them."""
+    from tandem.dispatch.models import Call
+    from tandem.encounters.models import Encounter
+    from tandem.followups.models import FollowUp
+    from tandem.people.models import Person
+    from tandem.plans.models import CrisisPlan
+    from tandem.privacy.models import Consent
+    from tandem.referrals.models import Referral
+
+    held = Q(owning_agency__in=agency_ids) | Q(
+        pk__in=Call.objects.filter(owning_agency__in=agency_ids).values("subject_id")
+    )
+    for model in (Encounter, Referral, FollowUp, Consent, CrisisPlan):
+        held |= Q(pk__in=model.objects.filter(owning_agency__in=agency_ids).values("person_id"))
+    return Person.objects.filter(held)
+
+
+def held_people_search(*, actor, query: str, limit: int = 50) -> list:
+    """People the actor's agencies hold records of whose names start with the words
+    typed, for a privacy officer; the lookup itself is audited (without the name)."""
+    mine = privacy_officer_agencies(actor)
+    terms = query.split()
+    if not mine or not terms:
+        return []
+    people = _held_people(mine).select_related("owning_agency")
+    for term in terms:
+        people = people.filter(
+            Q(family_name__istartswith=term)
+            | Q(given_name__istartswith=term)
+            | Q(preferred_name__istartswith=term)
+        )
+    found = list(people.order_by("family_name", "given_name", "pk")[:limit])
+    audit_record(
+        actor=actor,
+        action="person_search",
+        reason=f"Privacy review: name search, {len(found)} found",
+        agency_id=mine[0],
+    )
+    return found
+
+
+def held_person_get(*, actor, person_id: int):
+    """One person the actor's agencies hold records of (directly or through a linked
+    record); 404 otherwise. Identifying fields only: `Person` has no segmented field."""
+    from tandem.people.models import Person
+    from tandem.people.selectors import linked_ids
+
+    mine = privacy_officer_agencies(actor)
+    if not mine or not _held_people(mine).filter(pk__in=linked_ids(person_id)).exists():
+        raise Http404("No such person.")
+    return Person.objects.select_related("owning_agency").get(pk=person_id)
+
+
+def held_person_ids(*, actor, person_ids) -> set[int]:
+    """Which of these people the actor's agencies hold records of (for links)."""
+    mine = privacy_officer_agencies(actor)
+    if not mine:
+        return set()
+    return set(_held_people(mine).filter(pk__in=person_ids).values_list("pk", flat=True))

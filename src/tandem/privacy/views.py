@@ -1,4 +1,4 @@
-"""The privacy officer's pages."""
+"""The privacy officer's pages (the audit search and accounting are in views_audit)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,26 +8,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.roles import Perm
-from tandem.core.views import PAGE_SIZE, page_number, requires
+from tandem.core.views import requires
 from tandem.people.selectors import person_get
 from tandem.privacy import emergency
 from tandem.privacy.models import EmergencyBasis
-from tandem.privacy.selectors import audit_events
-
-
-@requires(Perm.VIEW_AUDIT)
-def audit_list(request: HttpRequest) -> HttpResponse:
-    page = page_number(request)
-    events = audit_events(actor=request.user, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return render(
-        request,
-        "privacy/audit_list.html",
-        {
-            "events": events[:PAGE_SIZE],
-            "page": page,
-            "has_next": len(events) > PAGE_SIZE,
-        },
-    )
 
 
 @requires(Perm.VIEW_PEOPLE)

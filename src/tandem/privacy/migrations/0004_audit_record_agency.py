@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
-        ('privacy', '0003_emergency_access'),
+        ("agencies", "0001_initial"),
+        ("privacy", "0003_emergency_access"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='record_agency',
-            field=models.ForeignKey(blank=True, help_text="The agency whose record it is; differs from the owning agency when one agency's record reaches another's staff (a disclosure).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency'),
+            model_name="auditevent",
+            name="record_agency",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The agency whose record it is; differs from the owning agency when one agency's record reaches another's staff (a disclosure).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="agencies.agency",
+            ),
         ),
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from tandem.demo.sharing import sharing_seed
 from tandem.demo.users import demo_users_ensure
 from tandem.directory.models import Service
 from tandem.dispatch.models import Call
@@ -43,7 +44,10 @@ class Command(BaseCommand):
         if not LinkageRun.objects.exists():
             self.stdout.write("== linking the agencies' records of the same people")
             call_command("link_people")
-        self.print_logins(demo_users_ensure(), addrport)
+        logins = demo_users_ensure()
+        if sharing_seed():
+            self.stdout.write("== data-sharing agreements and consents")
+        self.print_logins(logins, addrport)
         if not no_serve:
             worker = self.start_worker()
             try:
@@ -64,6 +68,9 @@ class Command(BaseCommand):
         for login in logins:
             self.stdout.write(
                 f"  {login['username']:<{width}}  {login['password']:<24}"
-                f"  {login['role']}, {login['agency']}"
+                f"  {'*' if login['two_factor'] else ' '} {login['role']}, {login['agency']}"
             )
-        self.stdout.write("")
+        self.stdout.write(
+            "\n  * also asks for a two-factor code after the password; get the current one"
+            "\n    with:  .venv/bin/tandem otp-code USERNAME\n"
+        )

@@ -1,0 +1,89 @@
+"""Behavioral-health identification of imported calls, as SQL over the `rows` table.
+
+A call is BH when its call type is in a BH category of the program's code list or the
+triage protocol (`ct_bh`), when its final type after recoding is (`ft_bh`), or when its
+narrative matches one of the keyword flags the protocol turns into a BH call on its
+own (`kw_<i>`, see `codes.bh_keyword_patterns`). Each reason is written on the call as
+the live triage writes a rule fired, so the call page's "Why" reads the same.
+"""
+
+import json
+from dataclasses import dataclass
+
+from tandem.imports.codes import ProgramCodes
+from tandem.imports.transform import lit
+
+
+@dataclass(frozen=True)
+class BhRule:
+    """One reason a call is behavioral health, as the live triage writes a rule fired."""
+
+    condition: str  # over `rows`
+    rule_id: str
+    description: str  # an SQL expression
+    flag: str | None = None  # the narrative keyword flag, if it is one
+
+
+def bh_rules(codes: ProgramCodes) -> list[BhRule]:
+    rules = [
+        BhRule(
+            "ct_bh",
+            "import-call-type",
+            "'call type ' || call_type_code || ' is in the BH category ' || ct_category "
+            "|| ' (APCO ' || ct_apco || ')'",
+        ),
+        BhRule(
+            "ft_bh",
+            "import-final-type",
+            "'final type ' || final_call_type_code || ' after recoding is in the BH category ' "
+            "|| ft_category || ' (APCO ' || ft_apco || ')'",
+        ),
+    ]
+    for i, (flag, _pattern) in enumerate(codes.bh_keywords):
+        # The flag, never the narrative's own words: whoever reads the call's triage
+        # may not be allowed to read its narrative.
+        description = lit(f"narrative mentions {flag.replace('_', ' ')}")
+        rules.append(BhRule(f"kw_{i}", "import-narrative", description, flag))
+    return rules
+
+
+def bh_rules_json(codes: ProgramCodes) -> str:
+    """SQL for each row's BH rules fired, as JSON text (an empty array when none).
+
+    Written as text per row: building lists of structs for a million rows and turning
+    them into JSON costs several times more.
+    """
+    entries = [
+        f"CASE WHEN {r.condition} THEN '{{\"rule_id\":' || to_json({lit(r.rule_id)}) || "
+        f"',\"description\":' || to_json({r.description}) || "
+        f'\',"effect":"behavioral health: yes"}}\' END'
+        for r in bh_rules(codes)
+    ]
+    return f"'[' || concat_ws(',', {', '.join(entries)}) || ']'"
+
+
+def keyword_flags_json(codes: ProgramCodes) -> str:
+    """SQL for the narrative keyword flags each row matched, as a JSON array."""
+    flags = [
+        f"CASE WHEN {r.condition} THEN {lit(json.dumps(r.flag))} END"
+        for r in bh_rules(codes)
+        if r.flag
+    ]
+    return f"'[' || concat_ws(',', {', '.join(flags)}) || ']'" if flags else "'[]'"
+
+
+def not_bh_reason_sql() -> str:
+    """The reason a call is not BH, from the same columns (used when no rule fired)."""
+    return (
+        "concat_ws('; ', "
+        "CASE WHEN call_type_code IS NULL THEN 'call type ''' "
+        "|| coalesce(left(call_type_raw, 60), '') "
+        "|| ''' is not in the program''s list' "
+        "WHEN ct_apco IS NULL THEN 'call type ' || call_type_code || ' has no APCO crosswalk' "
+        "ELSE 'call type ' || call_type_code || ' (' || ct_category || ', APCO ' || ct_apco "
+        "|| ') is not a BH type' END, "
+        "CASE WHEN final_call_type_code IS NOT NULL THEN 'final type ' || final_call_type_code "
+        "|| ' is not a BH type' END, "
+        "CASE WHEN narrative_raw IS NULL THEN 'no narrative' "
+        "ELSE 'no BH keyword in the narrative' END)"
+    )
