@@ -84,7 +84,11 @@ def test_a_queued_refresh_is_shown_and_not_queued_twice(metrics_env, settings):
     assert status.queued and not status.running and status.refreshing
 
 
-def test_the_worker_takes_the_queued_snapshot_and_the_status_says_when(metrics_env, settings):
+def test_the_worker_takes_the_queued_snapshot_and_the_status_says_when(
+    metrics_env, settings, transactional_db
+):
+    # Transactional: the worker closes a connection it finds inside a transaction, as
+    # the test's wrapping transaction would be (on PostgreSQL that ends the test's data).
     settings.TASKS = DB_QUEUE
     assert snapshot_stored_as_of() is None
     tasks.enqueue_snapshot_refresh()

@@ -15,6 +15,8 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -34,6 +36,18 @@ def officer_key(user) -> str:
         expires_at=timezone.now() + timedelta(days=1),
         two_factor_verified=False,
     ).key
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Requests go straight to the WSGI application, whose request signals close a
+    connection found inside a transaction: the test's own, on PostgreSQL. Django's test
+    client unhooks them in the same way for each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=["other_officer", "officer"])
