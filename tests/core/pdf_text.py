@@ -10,21 +10,36 @@ it needs to know.
 import re
 import zlib
 
-OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)endobj", re.S)
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+HEADER = re.compile(rb"(\d+) 0 obj")
+LENGTH = re.compile(rb"/Length (\d+)(?! 0 R)")
 REF = rb"(\d+) 0 R"
 
 
 def _objects(data: bytes) -> dict[int, tuple[bytes, bytes]]:
-    """Object number -> (dictionary text, inflated stream or b"")."""
+    """Object number -> (dictionary text, inflated stream or b"").
+
+    Streams are read by their /Length, as compressed bytes may contain any word."""
     objects = {}
-    for number, body in OBJECT.findall(data):
-        stream = STREAM.search(body)
-        head = body[: stream.start()] if stream else body
-        content = stream.group(1) if stream else b""
-        if content and b"/FlateDecode" in head:
-            content = zlib.decompress(content)
-        objects[int(number)] = (head, content)
+    pos = 0
+    while match := HEADER.search(data, pos):
+        start = match.end()
+        end = data.find(b"endobj", start)
+        stream = data.find(b"stream", start)
+        content = b""
+        if stream != -1 and (end == -1 or stream < end):
+            head = data[start:stream]
+            body = stream + len(b"stream")
+            body += 2 if data[body : body + 2] == b"\r\n" else 1
+            length = LENGTH.search(head)
+            stop = body + int(length.group(1)) if length else data.find(b"endstream", body)
+            content = data[body:stop]
+            if b"/FlateDecode" in head:
+                content = zlib.decompress(content)
+            end = data.find(b"endobj", stop)
+        else:
+            head = data[start:end]
+        objects[int(match.group(1))] = (head, content)
+        pos = end + len(b"endobj")
     return objects
 
 
