@@ -35,11 +35,29 @@ def test_otp_reset_removes_the_device_audits_and_sends_the_next_sign_in_to_enrol
     output = run("otp_reset", "clinician")
 
     assert "removed; they set up a new one at their next sign-in" in output
+    assert "Enrolment code for clinician: " in output
+    assert AuditEvent.objects.filter(action="2fa_code_issued").count() == 1
     assert not TOTPDevice.objects.filter(user=region.clinician).exists()
     event = AuditEvent.objects.get(action="2fa_reset")
     assert event.owning_agency == region.clinic and "clinician" in event.reason
     # The session the old device verified no longer counts as verified.
     assert client.get("/")["Location"].startswith("/accounts/two-factor/")
+
+
+def test_an_enrolment_code_lets_a_new_account_set_up_its_app(region, client):
+    from tests.conftest import PASSWORD
+
+    with pytest.raises(CommandError, match="has a two-factor device already"):
+        run("otp_enrolment_code", "clinician")
+    TOTPDevice.objects.filter(user=region.clinician).delete()
+
+    output = run("otp_enrolment_code", "clinician")
+
+    code = output.split("Enrolment code for clinician: ")[1].split()[0]
+    client.post("/accounts/login/", {"username": "clinician", "password": PASSWORD})
+    enrol = "/accounts/two-factor/enrol/"
+    assert client.post(enrol, {"enrolment_code": code})["Location"].startswith(enrol)
+    assert 'id="secret"' in client.get(enrol).content.decode()
 
 
 def test_otp_reset_names_an_unknown_account(region):

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tandem.accounts.models import SignInPolicy
 from tandem.accounts.roles import TWO_FACTOR_ROLES, Role
+from tandem.accounts.services import enrolment_code_issue
 from tandem.privacy.models import AuditEvent
 from tests.conftest import PASSWORD, otp_code, otp_device_for
 
@@ -131,10 +132,14 @@ def test_next_never_leads_off_the_site(region, client):
 
 def test_a_clinician_without_a_device_enrols_one_from_the_qr_code_or_the_key(region, client):
     TOTPDevice.objects.filter(user=region.clinician).delete()
+    given = enrolment_code_issue(actor=region.sysadmin, user=region.clinician)
     password_only(client, "clinician")
 
     assert client.get("/")["Location"].startswith(STEP)
     assert client.get(STEP)["Location"].startswith(ENROL)
+    assert "Enter your enrolment code" in client.get(ENROL).content.decode()
+    typed = given.lower().replace("-", " ")  # as someone might type it
+    assert client.post(ENROL, {"enrolment_code": typed})["Location"].startswith(ENROL)
     page = client.get(ENROL)
     html = page.content.decode()
     assert page.status_code == 200
@@ -156,6 +161,58 @@ def test_a_clinician_without_a_device_enrols_one_from_the_qr_code_or_the_key(reg
     assert home.status_code == 200
     assert "Two-factor sign-in is set up" in home.content.decode()
     assert AuditEvent.objects.filter(action="2fa_enrolled", actor=region.clinician).exists()
+
+
+def test_a_stolen_password_alone_cannot_enrol_a_phone(region, client):
+    TOTPDevice.objects.filter(user=region.clinician).delete()
+    given = enrolment_code_issue(actor=region.sysadmin, user=region.clinician)
+    password_only(client, "clinician")
+
+    page = client.get(ENROL)
+    html = page.content.decode()
+    assert page.status_code == 200 and "Enter your enrolment code" in html
+    assert 'id="secret"' not in html and "<svg" not in html
+    assert client.post(ENROL, {"code": "123456"}).status_code == 200  # no app step yet
+    assert not TOTPDevice.objects.filter(user=region.clinician).exists()
+    for tries_left in (4, 3, 2, 1):
+        wrong = client.post(ENROL, {"enrolment_code": "ABCDE-FGHJK"})
+        assert wrong.status_code == 400
+        assert f"{tries_left} tr" in wrong.content.decode()
+    last = client.post(ENROL, {"enrolment_code": "ABCDE-FGHJK"}).content.decode()
+    assert "no longer works after 5 wrong tries" in last
+    # The right code no longer works either: the administrator gives a new one.
+    refused = client.post(ENROL, {"enrolment_code": given})
+    assert refused.status_code == 400 and "Ask your administrator" in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=region.clinician).exists()
+    events = AuditEvent.objects.filter(action="2fa_code_refused", actor=region.clinician)
+    assert events.count() == 6
+    assert "ABCDE" not in " ".join(events.values_list("reason", flat=True))
+
+
+def test_an_enrolment_code_works_once_and_not_after_it_expires(region, client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.accounts.models import EnrolmentCode
+
+    TOTPDevice.objects.filter(user=region.clinician).delete()
+    given = enrolment_code_issue(actor=region.sysadmin, user=region.clinician)
+    stored = EnrolmentCode.objects.get(user=region.clinician)
+    assert given.replace("-", "") not in stored.code_hash  # only a hash is kept
+    EnrolmentCode.objects.filter(pk=stored.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    password_only(client, "clinician")
+    assert client.post(ENROL, {"enrolment_code": given}).status_code == 400
+
+    given = enrolment_code_issue(actor=region.sysadmin, user=region.clinician)
+    assert client.post(ENROL, {"enrolment_code": given}).status_code == 302
+    client.post("/accounts/logout/")
+    password_only(client, "clinician")
+    assert client.post(ENROL, {"enrolment_code": given}).status_code == 400  # used up
+    assert client.post(ENROL, {"enrolment_code": ""}).status_code == 400
+    assert AuditEvent.objects.filter(action="2fa_code_used", actor=region.clinician).count() == 1
 
 
 def _key_on_page(html: str) -> str:

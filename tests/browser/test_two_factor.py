@@ -9,6 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from tandem.accounts.services import enrolment_code_issue
 from tests.conftest import PASSWORD, otp_code
 
 from .conftest import DESKTOP, TABLET
@@ -28,9 +29,21 @@ def test_a_clinician_enrols_an_app_from_the_key_and_lands_home(
     browser_page, region, screenshot, viewport, live_server
 ):
     TOTPDevice.objects.filter(user=region.clinician).delete()
+    given = enrolment_code_issue(actor=region.sysadmin, user=region.clinician)
     page = browser_page
 
     password_step(page, "clinician")
+
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/enrol/\?next=%2F$"))
+    expect(page.get_by_role("heading", name="Enter your enrolment code")).to_be_visible()
+    field = page.get_by_label("Enrolment code")
+    expect(field).to_be_focused()
+    field.fill("WRONG-CODE2")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("That code does not match")
+    screenshot(page, f"enrolment-code-{viewport['width']}")
+    page.get_by_label("Enrolment code").fill(given)
+    page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/accounts/two-factor/enrol/\?next=%2F$"))
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()

@@ -72,6 +72,26 @@ def test_enqueued_with_the_immediate_backend_the_refresh_runs_at_once(metrics_en
     assert bh_calls(region.police_supervisor) == 2
 
 
+def test_a_stale_snapshot_serves_while_a_refresh_waits_for_the_worker(metrics_env, settings):
+    settings.TASKS = DB_QUEUE
+    region = metrics_env
+    assert bh_calls(region.police_supervisor) == 1  # the first snapshot, taken here
+    assert not tasks.snapshot_status().refreshing
+    another_bh_call(region)
+    settings.METRICS_SNAPSHOT_MAX_AGE = 0  # now it is stale
+
+    # The page reads the figures it has, and a refresh is queued once (not taken here).
+    assert bh_calls(region.police_supervisor) == 1
+    assert bh_calls(region.police_supervisor) == 1
+    assert tasks.snapshot_status().queued
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.count() == 1
+
+    tasks.metrics_snapshot_refresh.call()  # what the worker does
+    assert bh_calls(region.police_supervisor) == 2
+
+
 def test_a_queued_refresh_is_shown_and_not_queued_twice(metrics_env, settings):
     settings.TASKS = DB_QUEUE
     assert not tasks.snapshot_status().refreshing

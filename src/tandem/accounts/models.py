@@ -113,3 +113,29 @@ class SignInPolicy(Record):
         constraints = [
             models.UniqueConstraint(fields=["owning_agency"], name="sign_in_policy_once")
         ]
+
+
+class EnrolmentCode(Record):
+    """A one-time code an administrator gives a person to set up their second factor.
+
+    Where a second factor is required, a password alone does not enrol a device: whoever
+    held the stolen password of an account not yet enrolled (or just reset) could
+    otherwise enrol their own phone. The person gets the code from an administrator in
+    person or by phone (`tandem otp-enrolment-code`, `tandem otp-reset`). Only a hash is
+    kept; it works once, for `ENROLMENT_CODE_HOURS`, and a few wrong tries void it.
+    The owning agency is the person's.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, help_text="SHA-256 of the code, in hex.")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong codes entered; at the limit the code no longer works."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"enrolment code of {self.user}"

@@ -1,7 +1,11 @@
 """Writes of the accounts app: sign-in, second factors, roles and passwords, each audited."""
 
+import hashlib
+import hmac
 import math
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
@@ -9,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tandem.accounts.models import Membership, SignInPolicy, User
+from tandem.accounts.models import EnrolmentCode, Membership, SignInPolicy, User
 from tandem.accounts.otp import DEVICE_NAME, TwoFactorSpec
 from tandem.accounts.roles import Perm, Role
 from tandem.agencies.models import Agency, AgencyKind
@@ -35,12 +39,7 @@ def lockout_record(*, username: str) -> None:
 def _account_audit(*, actor: User | None, user: User | None, action: str, reason: str) -> None:
     """An event about an account, filed under its agency (or the administrator's, for an
     account with no membership or an unknown username)."""
-    membership = user.primary_membership if user else None
-    if membership is not None:
-        agency_id = membership.owning_agency_id
-    else:
-        administrators = Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN)
-        agency_id = administrators.values_list("pk", flat=True).first()
+    agency_id = _account_agency_id(user) if user else _account_agency_id_admin()
     if agency_id is None:
         return
     audit_record(actor=actor, action=action, agency_id=agency_id, reason=reason)
@@ -93,6 +92,102 @@ def two_factor_check(*, actor: User, device: TOTPDevice, code: str) -> CodeCheck
             device.save(update_fields=["confirmed"])
         _account_audit(actor=actor, user=actor, action=action, reason=device.name)
         return CodeCheck(accepted=True)
+
+
+# An enrolment code: ten letters and digits that cannot be misread (no 0/O, 1/I/L),
+# 50 bits; typed as two groups of five.
+ENROLMENT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ENROLMENT_CODE_LENGTH = 10
+ENROLMENT_CODE_HOURS = 72
+ENROLMENT_CODE_TRIES = 5
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def enrolment_code_normal(text: str) -> str:
+    """A typed code as stored: capitals, without the spaces and dashes people add."""
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def enrolment_code_issue(*, actor: User | None, user: User) -> str:
+    """A new one-time enrolment code for `user` (returned once, never stored); any code
+    they had and did not use stops working. Audited as 2fa_code_issued."""
+    code = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_CODE_LENGTH))
+    agency_id = _account_agency_id(user)
+    with transaction.atomic():
+        EnrolmentCode.objects.filter(user=user, used_at__isnull=True).delete()
+        EnrolmentCode.objects.create(
+            owning_agency_id=agency_id,
+            user=user,
+            code_hash=_code_hash(code),
+            expires_at=timezone.now() + timedelta(hours=ENROLMENT_CODE_HOURS),
+            created_by=actor,
+            updated_by=actor,
+        )
+        _account_audit(
+            actor=actor,
+            user=user,
+            action="2fa_code_issued",
+            reason=f"{user.username}: valid {ENROLMENT_CODE_HOURS} hours",
+        )
+    return f"{code[:5]}-{code[5:]}"
+
+
+def enrolment_code_redeem(*, actor: User, code: str) -> str:
+    """Check the enrolment code the actor typed; '' when it is good (it is used up),
+    else why not. Wrong codes count against the code and are audited."""
+    typed = enrolment_code_normal(code)
+    with transaction.atomic():
+        row = (
+            EnrolmentCode.objects.select_for_update()
+            .filter(user=actor, used_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is None or row.expires_at <= timezone.now() or row.failures >= ENROLMENT_CODE_TRIES:
+            _account_audit(
+                actor=actor, user=actor, action="2fa_code_refused", reason="no code in force"
+            )
+            return (
+                "There is no enrolment code in force for your account. Ask your "
+                "administrator for a new one."
+            )
+        if not hmac.compare_digest(row.code_hash, _code_hash(typed)):
+            row.failures += 1
+            row.save(update_fields=["failures", "updated_at"])
+            _account_audit(
+                actor=actor,
+                user=actor,
+                action="2fa_code_refused",
+                reason=f"wrong code ({row.failures} of {ENROLMENT_CODE_TRIES})",
+            )
+            left = ENROLMENT_CODE_TRIES - row.failures
+            if left == 0:
+                return (
+                    "That code does not match, and the code no longer works after "
+                    f"{ENROLMENT_CODE_TRIES} wrong tries. Ask your administrator for a new one."
+                )
+            return (
+                "That code does not match. Type the ten letters and digits your "
+                f"administrator gave you ({left} {'try' if left == 1 else 'tries'} left)."
+            )
+        row.used_at = timezone.now()
+        row.save(update_fields=["used_at", "updated_at"])
+        _account_audit(actor=actor, user=actor, action="2fa_code_used", reason=actor.username)
+    return ""
+
+
+def _account_agency_id(user: User) -> int | None:
+    """The agency an account's records are filed under: its own, else the administrator's."""
+    membership = user.primary_membership
+    return membership.owning_agency_id if membership else _account_agency_id_admin()
+
+
+def _account_agency_id_admin() -> int | None:
+    administrators = Agency.objects.filter(kind=AgencyKind.REGIONAL_ADMIN)
+    return administrators.values_list("pk", flat=True).first()
 
 
 def two_factor_reset(*, actor: User | None, user: User) -> int:

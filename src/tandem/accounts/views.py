@@ -16,6 +16,9 @@ from tandem.accounts.middleware import two_factor_exempt
 from tandem.accounts.roles import ROLE_PURPOSE, TWO_FACTOR_ROLES
 from tandem.accounts.selectors import home_figures
 
+# Session key: this session's user gave a good enrolment code and may set up an app.
+ENROLMENT_CODE_PASSED = "tandem_enrolment_code_passed"
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -66,13 +69,18 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan the QR code (or type the key), confirm a code.
 
-    Required before the first sign-in of the roles in TWO_FACTOR_ROLES; anyone else may
-    choose it from their home page. One device per person: replacing it is an
-    administrator's reset (`tandem otp-reset`), so a stolen password cannot swap it.
+    Required before the first sign-in of the roles in TWO_FACTOR_ROLES (after a one-time
+    enrolment code from an administrator); anyone else may choose it from their home
+    page. One device per person: replacing it is an administrator's reset (`tandem
+    otp-reset`, which gives a new enrolment code), so a stolen password cannot swap it.
     """
     next_url = _next_url(request)
     if otp.device_of(request.user) is not None:
         return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': next_url})}")
+    roles = [m for m in request.user.memberships_cached() if m.role in TWO_FACTOR_ROLES]
+    required = otp.two_factor_required(request.user)
+    if required and request.session.get(ENROLMENT_CODE_PASSED) != request.user.pk:
+        return _enrolment_code_step(request, next_url, roles)
     device = services.two_factor_enrolment_start(actor=request.user)
     error = _code_checked(request, device)
     if request.method == "POST" and not error:
@@ -81,8 +89,8 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             "Two-factor sign-in is set up. From now on, sign in with your password and a "
             "code from the app.",
         )
+        request.session.pop(ENROLMENT_CODE_PASSED, None)
         return _signed_in(request, device, next_url)
-    roles = [m for m in request.user.memberships_cached() if m.role in TWO_FACTOR_ROLES]
     return render(
         request,
         "accounts/two_factor_enrol.html",
@@ -94,7 +102,35 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             "secret": otp.secret_for_typing(device),
             "step_seconds": device.step,
             "required_by": roles[0].get_role_display() if roles else None,
-            "required": otp.two_factor_required(request.user),
+            "required": required,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _enrolment_code_step(request: HttpRequest, next_url: str, roles: list) -> HttpResponse:
+    """Where a second factor is required, enrolment starts with a one-time code from an
+    administrator (`tandem otp-enrolment-code`): a password alone must not be enough to
+    put someone's phone on an account that has none."""
+    error = ""
+    if request.method == "POST" and "enrolment_code" in request.POST:
+        typed = request.POST["enrolment_code"]
+        if not services.enrolment_code_normal(typed):
+            error = "Enter the enrolment code your administrator gave you."
+        else:
+            error = services.enrolment_code_redeem(actor=request.user, code=typed)
+        if not error:
+            request.session[ENROLMENT_CODE_PASSED] = request.user.pk
+            enrol = reverse("accounts:two_factor_enrol")
+            return redirect(f"{enrol}?{urlencode({'next': next_url})}")
+    return render(
+        request,
+        "accounts/two_factor_enrolment_code.html",
+        {
+            "next": next_url,
+            "error": error,
+            "hours": services.ENROLMENT_CODE_HOURS,
+            "required_by": roles[0].get_role_display() if roles else None,
         },
         status=400 if error else 200,
     )

@@ -29,8 +29,10 @@ ENGINE = f"""## How the numbers are computed
   operational database into Arrow, and from there into an in-memory DuckDB, or Parquet
   files under `VAR_DIR/metrics/snapshot/` (`tandem metrics-snapshot`, or the background
   task `metrics.tasks.metrics_snapshot_refresh` run by `tandem db_worker`). Pages read
-  the stored snapshot as soon as it is newer than theirs, and otherwise take a new one
-  when theirs is `METRICS_SNAPSHOT_MAX_AGE` seconds old (default 300).
+  the stored snapshot as soon as it is newer than theirs. Once theirs is
+  `METRICS_SNAPSHOT_MAX_AGE` seconds old (default 300) they queue a refresh for the
+  worker and keep showing theirs, with its time, until the new one is stored; a page
+  takes one itself only when there is none at all.
 - **Facts.** `metrics.facts` reshapes the snapshot into one row per call, assignment,
   encounter, referral, follow-up and jail booking, each with the dimensions metrics are
   grouped and filtered by: agency (the call's police agency; for rows without a call,

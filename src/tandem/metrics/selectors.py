@@ -162,8 +162,11 @@ def current_connection() -> BaseBackend:
     """A DuckDB connection over the newest snapshot of the operational database.
 
     The background task (`metrics.tasks`) stores snapshots as Parquet; one newer than the
-    snapshot in memory replaces it. Otherwise the snapshot in memory serves until it is
-    `METRICS_SNAPSHOT_MAX_AGE` seconds old (default 300), when a new one is taken here.
+    snapshot in memory replaces it. A snapshot more than `METRICS_SNAPSHOT_MAX_AGE`
+    seconds old (default 300) still serves, with its time on the page, while a refresh
+    is queued for the worker: taking one reads every record of the region, too long for
+    a page request. Only with no snapshot at all (or after `snapshot_refresh`) is one
+    taken here.
     """
     max_age = getattr(settings, "METRICS_SNAPSHOT_MAX_AGE", 300)
     with _LOCK:
@@ -172,18 +175,23 @@ def current_connection() -> BaseBackend:
         snap = None
         if stamp is not None and stamp[1] != _CURRENT.get("stored_id"):
             stored, stored_id = stamp
-            fresh = stored >= _STORED_NOT_BEFORE[0] and now - stored <= max_age
-            if fresh and (held is None or stored >= held):
+            if stored >= _STORED_NOT_BEFORE[0] and (held is None or stored >= held):
                 snap = snapshot_load_stored()
                 if snap is not None:
                     _CURRENT["stored_id"] = stored_id
-        if snap is None and (held is None or now - held > max_age):
+        if snap is None and held is None:
             snap = snapshot_take()
         if snap is not None:
             _CURRENT.update(
                 con=engine.duckdb_connect(snap.tables, as_of=snap.as_of), as_of=snap.as_of
             )
-        return _CURRENT["con"]
+        stale = now - _CURRENT["as_of"] > max_age
+        con = _CURRENT["con"]
+    if stale:
+        from tandem.metrics.tasks import enqueue_snapshot_refresh
+
+        enqueue_snapshot_refresh()  # once: a refresh already waiting is not queued again
+    return con
 
 
 def snapshot_refresh() -> None:
