@@ -64,6 +64,7 @@ class DashboardFilterForm(forms.Form):
         required=False,
         queryset=Agency.objects.none(),
         empty_label="All agencies",
+        help_text="The agency that took the call (records without a call: their own agency)",
         error_messages={"invalid_choice": "Choose an agency from the list."},
     )
     jurisdiction = forms.ModelChoiceField(

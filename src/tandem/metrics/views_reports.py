@@ -45,6 +45,11 @@ class ReportForm(forms.Form):
     )
     scope = forms.ChoiceField(
         label="Program or agency",
+        help_text=(
+            "For one agency: everything it took part in (its calls, its teams' assignments, "
+            "its clinicians' encounters), where the dashboard's agency filter counts by "
+            "the agency that took the call"
+        ),
         error_messages={
             "required": "Choose the whole program or one agency.",
             "invalid_choice": "Choose the whole program or one of the agencies listed.",
