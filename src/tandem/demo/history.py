@@ -39,6 +39,7 @@ from tandem.demo.history_tables import (
 from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
+from tandem.imports.models import JailBooking
 from tandem.people.models import Person, PersonIdentifier, PersonKey, PersonLink
 from tandem.privacy.models import Consent
 from tandem.referrals.models import Referral, ReferralEvent
@@ -192,6 +193,12 @@ def history_delete() -> dict[str, int]:
         deleted["person_keys"] = delete_where(PersonKey, f"person_id IN ({people})")
         deleted["person_links"] = delete_where(
             PersonLink, f"person_a_id IN ({people}) OR person_b_id IN ({people})"
+        )
+        # The jail's bookings of those people (`tandem demo` imports them) are the jail's
+        # records: they stay, unlinked, as their foreign key's SET_NULL says.
+        cursor.execute(
+            f"UPDATE {JailBooking._meta.db_table} SET person_id = NULL "  # noqa: S608
+            f"WHERE person_id IN ({people})"
         )
         deleted["calls"] = delete_where(Call, f"id IN ({calls[0]})", calls[1])
         deleted["people"] = delete_where(Person, f"id IN ({people})")

@@ -2,15 +2,19 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from tandem.accounts.models import User
+from tandem.demo.bookings import demo_bookings_import
 from tandem.demo.sharing import sharing_seed
 from tandem.demo.users import demo_users_ensure
 from tandem.directory.models import Service
 from tandem.dispatch.models import Call
+from tandem.imports.models import JailBooking
 from tandem.people.models import LinkageRun
 
 REGION = Path(__file__).resolve().parents[2] / "region.yaml"
@@ -45,6 +49,11 @@ class Command(BaseCommand):
             self.stdout.write("== linking the agencies' records of the same people")
             call_command("link_people")
         logins = demo_users_ensure()
+        if JailBooking.objects.exists():
+            self.stdout.write("== jail bookings already present, reusing them")
+        else:
+            self.stdout.write("== importing the county jail's bookings (Stepping Up measures)")
+            self.import_bookings(seed)
         if sharing_seed():
             self.stdout.write("== data-sharing agreements and consents")
         self.print_logins(logins, addrport)
@@ -54,6 +63,19 @@ class Command(BaseCommand):
                 call_command("runserver", addrport, use_reloader=False)
             finally:
                 worker.terminate()
+
+    def import_bookings(self, seed: int) -> None:
+        """The jail's export for the history's months, imported as the regional admin,
+        whose imports page then shows its report."""
+        started = time.perf_counter()
+        summary = demo_bookings_import(seed=seed, actor=User.objects.get(username="regional"))
+        self.stdout.write(
+            f"Imported {summary['bookings']:,} bookings of {summary['people']:,} people "
+            f"({summary['start']} to {summary['end']}: the history and a baseline year) in "
+            f"{time.perf_counter() - started:.1f} s: {summary['linked']:,} of them of people "
+            f"the program knows, {summary['smi']:,} assessed SMI; report at "
+            f"/imports/{summary['run']}/"
+        )
 
     def start_worker(self) -> subprocess.Popen:
         """The background worker (follow-up reminders), alongside the web server."""
