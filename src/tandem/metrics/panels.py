@@ -1,7 +1,8 @@
 """The dashboard's panels and figures, as data: which catalogue metrics each figure shows,
 in which columns, broken down by what, and drawn how. `dashboard.py` computes them.
 
-Only operational measures are laid out here; every definition stays in the catalogue.
+Operational measures, and the Stepping Up measures of the jail bookings import, are laid
+out here; every definition stays in the catalogue.
 """
 
 from __future__ import annotations
@@ -293,6 +294,25 @@ PANELS: tuple[Panel, ...] = (
                 "followups_on_time",
                 "On time",
                 "Due",
+            ),
+        ),
+    ),
+    Panel(
+        "stepping-up",
+        "Jail bookings of people with serious mental illness (Stepping Up)",
+        (
+            Figure(
+                "stepping-up",
+                "The four Stepping Up measures (from the jail bookings import)",
+                "month",
+                (
+                    Column("su_smi_bookings", "People with SMI booked", chart=True),
+                    Column("su_smi_length_of_stay", "Average stay, days", fmt=DECIMAL),
+                    Column("su_smi_connected", "Connected to treatment", fmt=SHARE),
+                    Column("su_smi_recidivism", "Returned within a year", fmt=SHARE),
+                ),
+                "bar",
+                "people",
             ),
         ),
     ),
