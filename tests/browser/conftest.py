@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django_otp.oath import totp
 
+from tandem.accounts.models import User
+from tandem.accounts.services import enrolment_code_issue
 from tests.conftest import PASSWORD, otp_code
 
 # Playwright's sync API runs an asyncio event loop in the test thread, and Django refuses
@@ -102,13 +104,20 @@ def browser_page(chromium, live_server, transactional_db, viewport) -> Iterator:
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
     """Sign in through the forms as a person does: the password, then the second factor
-    when it is asked for (a code from the persona's device, or enrolment from the key
-    shown on the page, as someone typing it into an app would)."""
+    when it is asked for (a code from the persona's device, or enrolment: an enrolment
+    code issued now, then the key shown on the page, as someone typing it into an app
+    would)."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if "/accounts/two-factor/enrol/" in page.url and page.locator("#id_enrolment_code").count():
+        # No device yet: the one-time code an administrator would have given them.
+        user = User.objects.get(username=username)
+        page.get_by_label("Enrolment code").fill(enrolment_code_issue(actor=None, user=user))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_load_state()
     if "/accounts/two-factor/enrol/" in page.url:
         key = page.locator("#secret").inner_text().replace(" ", "")
         code = totp(b32decode(key + "=" * (-len(key) % 8)))

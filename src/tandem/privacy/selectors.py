@@ -160,17 +160,12 @@ def _held_people(agency_ids) -> models.QuerySet:
 def held_people_search(*, actor, query: str, limit: int = 50) -> list:
     """People the actor's agencies hold records of whose names start with the words
     typed, for a privacy officer; the lookup itself is audited (without the name)."""
+    from tandem.people.selectors import name_matches
+
     mine = privacy_officer_agencies(actor)
-    terms = query.split()
-    if not mine or not terms:
+    if not mine or not query.split():
         return []
-    people = _held_people(mine).select_related("owning_agency")
-    for term in terms:
-        people = people.filter(
-            Q(family_name__istartswith=term)
-            | Q(given_name__istartswith=term)
-            | Q(preferred_name__istartswith=term)
-        )
+    people = name_matches(_held_people(mine).select_related("owning_agency"), query)
     found = list(people.order_by("family_name", "given_name", "pk")[:limit])
     audit_record(
         actor=actor,

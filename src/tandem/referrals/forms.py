@@ -6,8 +6,11 @@ from tandem.referrals.models import Referral, ReferralStatus
 
 
 class ReferralForm(forms.Form):
+    # Never drawn as an input: the service is a radio in the directory results, so the
+    # error summary links to those results.
     service = forms.IntegerField(
         label="Service",
+        widget=forms.NumberInput(attrs={"id": "directory-results"}),
         error_messages={"required": "Choose the service to refer to from the results."},
     )
     reason = forms.CharField(
