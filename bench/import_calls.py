@@ -2,12 +2,13 @@
 
 Prints JSON. A CSV of N rows (1,000,000 by default; a few per thousand deliberately
 messy: bad times, unmapped types, repeated numbers) is imported end to end into a fresh
-database: read, every check, the report, and the calls, assignments and rejected rows
-written and committed. In the same run, the reference reads and parses the same file
-with DuckDB alone (every column as text, the four timestamps parsed). The target is at
+database: read, every check, the report, the history rows (calls with their assignments
+and encounters, `imports.history`) written, and the rejected rows written and committed.
+In the same run, the reference reads and parses the same file with DuckDB alone (every
+column as text, the four timestamps parsed). The target is at
 least 100,000 rows a second end to end. `stages` splits the import's time by the
 progress it reports: reading the file, checking every row (and the report), writing the
-calls and assignments, then the rejected rows, the run and the commit.
+history file, then the rejected rows, the run and the commit.
 
 SQLite (a new file in a temporary directory) unless DATABASE_URL names a PostgreSQL
 database, which must be new and empty:

@@ -101,6 +101,13 @@ def sign_in(client, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture(autouse=True)
+def own_var_dir(settings, tmp_path):
+    """What the app keeps under VAR_DIR (imported history, metrics snapshots, uploads)
+    in a folder of the test's own, never the checkout's var/, where a demo lives."""
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture(autouse=True)
 def force_login_passes_the_second_factor(monkeypatch):
     """`client.force_login` makes a session that has also passed the second factor, as if
     the persona had entered its code, so view tests need not sign in twice.

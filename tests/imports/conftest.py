@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tandem.imports import services
+from tandem.imports import history, services
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -20,3 +20,16 @@ def var_dir(settings, tmp_path):
 def inline_launch(monkeypatch):
     """Run uploaded imports in the request (the test database is not shared with threads)."""
     monkeypatch.setattr(services, "launch", services._run_and_clean)
+
+
+def history_of(source: str) -> dict[str, dict]:
+    """The source's imported history rows, by call number."""
+    import duckdb
+
+    path = history.history_file(source)
+    if not path.exists():
+        return {}
+    cursor = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}')")  # noqa: S608
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return {r["number"]: r for r in rows}

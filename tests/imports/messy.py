@@ -18,8 +18,6 @@ import random
 from pathlib import Path
 
 from tandem.agencies.models import Jurisdiction
-from tandem.dispatch.models import Assignment, Call
-from tandem.encounters.models import Encounter
 from tandem.imports.models import ImportRun, RejectedRow
 
 HEADER = [
@@ -168,69 +166,56 @@ def _when(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.UTC).isoformat()
 
 
-def _recommendation(value: dict) -> dict:
-    value = json.loads(json.dumps(value))
-    value["import"]["run"] = "RUN"  # the run's id depends on the database
-    return value
-
-
 def import_digest(run: ImportRun) -> dict:
-    """One checksum per column of every table the run wrote, and its report."""
-    prefix = f"import:{run.source}:"
-    calls = Call.objects.filter(incident_id__startswith=prefix).order_by("number")
+    """One checksum per column of what the run wrote (the source's history, as calls,
+    assignments and encounters, and the rejected rows), and its report."""
+    from tandem.agencies.models import Agency, Team
+
+    from .conftest import history_of
+
+    agencies = dict(Agency.objects.values_list("pk", "code"))
+    teams = dict(Team.objects.values_list("pk", "code"))
+    places = dict(Jurisdiction.objects.values_list("pk", "code"))
+    by_number = history_of(run.source)
+    rows = [by_number[n] for n in sorted(by_number)]
     call_rows = [
         {
-            "owning_agency": c.owning_agency.code,
-            "jurisdiction": c.jurisdiction.code if c.jurisdiction else None,
-            "received_at": _when(c.received_at),
-            "recommendation": _recommendation(c.recommendation),
+            "agency": agencies[r["agency_id"]],
+            "jurisdiction": places.get(r["jurisdiction_id"]),
             **{
-                name: getattr(c, name)
+                name: r[name]
                 for name in (
-                    "number", "incident_id", "source", "call_type", "apco_code",
-                    "final_call_type", "priority", "location_text", "narrative",
-                    "behavioral_health", "classified", "status", "risk_level",
-                    "recommended_mode", "protocol_version", "subject_id",
+                    "number", "incident_id", "call_source", "received_at", "call_type",
+                    "apco_code", "final_call_type", "priority", "behavioral_health",
+                    "bh_reason", "warnings", "row",
                 )
             },
         }
-        for c in calls.select_related("owning_agency", "jurisdiction")
+        for r in rows
     ]  # fmt: skip
-    assignments = Assignment.objects.filter(call__incident_id__startswith=prefix)
     assignment_rows = [
         {
-            "call": a.call.number,
-            "team": a.team.code,
-            "mode": a.mode,
-            "owning_agency": a.owning_agency.code,
-            **{
-                n: _when(getattr(a, n))
-                for n in ("assigned_at", "en_route_at", "on_scene_at", "cleared_at")
-            },
+            "call": r["number"],
+            "team": teams[r["team_id"]],
+            **{n: r[n] for n in ("assigned_at", "on_scene_at", "cleared_at")},
         }
-        for a in assignments.select_related("call", "team", "owning_agency").order_by(
-            "call__number"
-        )
+        for r in rows
+        if r["team_id"] is not None
     ]
-    encounters = Encounter.objects.filter(call__incident_id__startswith=prefix)
     encounter_rows = [
         {
-            "call": e.call.number,
-            "assignment_team": e.assignment.team.code,
-            "owning_agency": e.owning_agency.code,
-            "started_at": _when(e.started_at),
-            "ended_at": _when(e.ended_at),
+            "call": r["number"],
+            "agency": agencies[r["clinical_agency_id"]],
             **{
-                n: getattr(e, n)
+                n: r[n]
                 for n in (
-                    "clinician_assessed", "disposition", "local_disposition",
-                    "diverted_from_jail", "diverted_from_hospital", "status",
+                    "started_at", "ended_at", "clinician_assessed", "disposition",
+                    "diverted_from_jail", "diverted_from_hospital",
                 )
             },
         }
-        for e in encounters.select_related("call", "assignment__team", "owning_agency").order_by(
-            "call__number"
-        )
+        for r in rows
+        if r["has_encounter"]
     ]  # fmt: skip
     rejected = [
         {"row": r.row, "reasons": r.reasons, "values": r.values}

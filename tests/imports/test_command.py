@@ -3,9 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from tandem.dispatch.models import Call
-
-from .conftest import SAMPLES
+from .conftest import SAMPLES, history_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +18,7 @@ def test_the_command_imports_and_prints_the_report_and_rejected_rows(region, cap
     assert "  row 11: same incident number as row 2" in out
     assert "Behavioral-health calls: 11" in out
     assert "checking" in err and "writing" in err  # progress on long imports
-    assert Call.objects.filter(incident_id__startswith="import:lakeview-cad:").count() == 16
+    assert len(history_of("lakeview-cad")) == 16
 
 
 def test_a_dry_run_writes_nothing(region, capsys):
@@ -29,7 +27,7 @@ def test_a_dry_run_writes_nothing(region, capsys):
         dry_run=True,
     )  # fmt: skip
     assert "Checked (dry run, nothing written)" in capsys.readouterr().out
-    assert not Call.objects.filter(incident_id__startswith="import:").exists()
+    assert not history_of("lakeview-cad")
 
 
 def test_an_invalid_profile_lists_each_problem_by_line_and_imports_nothing(

@@ -1,16 +1,16 @@
 """Importing the messy samples: every check with known counts, nothing dropped silently."""
 
 import shutil
+from datetime import UTC, datetime
 
 import pytest
 
-from tandem.dispatch.models import Assignment, Call
-from tandem.encounters.models import Encounter
+from tandem.dispatch.models import Call
 from tandem.imports.models import ImportRun, RejectedRow
 from tandem.imports.services import import_file
 from tandem.privacy.models import AuditEvent
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, history_of
 
 pytestmark = pytest.mark.django_db
 CAD = SAMPLES / "cad_messy.csv"
@@ -30,14 +30,16 @@ def check(run, code, field=None) -> dict:
     return found[0]
 
 
-def imported(source: str):
-    return Call.objects.filter(incident_id__startswith=f"import:{source}:")
+def imported(source: str) -> dict[str, dict]:
+    """The source's history rows by call number; never operational calls."""
+    assert not Call.objects.filter(incident_id__startswith=f"import:{source}:").exists()
+    return history_of(source)
 
 
 def test_rows_in_equal_rows_imported_plus_rows_rejected(region):
     run = cad_run(region)
     assert (run.rows_read, run.rows_imported, run.rows_rejected) == (22, 16, 6)
-    assert imported("lakeview-cad").count() == 16
+    assert len(imported("lakeview-cad")) == 16
     assert run.rejected_rows.count() == 6
 
 
@@ -90,10 +92,12 @@ def test_unmapped_values_are_reported_with_counts_not_guessed(region):
         {"field": "source", "value": "walk-in", "rows": 1},
         {"field": "team", "value": "ZULU-9", "rows": 1},
     ]
-    call = imported("lakeview-cad").get(number="CAD-24-0010")
-    assert call.call_type == "WEIRD THING" and call.apco_code == "" and not call.classified
-    assert imported("lakeview-cad").get(number="CAD-24-0017").source == "cad_feed"
-    assert not Assignment.objects.filter(call__number="CAD-24-0018").exists()
+    calls = imported("lakeview-cad")
+    call = calls["CAD-24-0010"]
+    assert call["call_type"] == "WEIRD THING" and call["apco_code"] == ""
+    assert "not BH: call type 'WEIRD THING' is not in the program's list" in call["bh_reason"]
+    assert calls["CAD-24-0017"]["call_source"] == "cad_feed"
+    assert calls["CAD-24-0018"]["team_id"] is None
 
 
 def test_the_same_value_spelled_several_ways_is_reported(region):
@@ -119,25 +123,23 @@ def test_the_report_counts_rows_per_month(region):
 
 def test_every_imported_call_says_why_it_is_or_is_not_behavioral_health(region):
     run = cad_run(region)
-    calls = {c.number: c for c in imported("lakeview-cad")}
+    calls = imported("lakeview-cad")
 
-    def reasons(number):
-        return [r["description"] for r in calls[number].recommendation["rules_fired"]]
+    def reason(number):
+        return calls[number]["bh_reason"]
 
-    assert calls["CAD-24-0003"].behavioral_health
-    assert reasons("CAD-24-0003") == [
-        "call type EDP is in the BH category mental_health (APCO EDP)"
-    ]
-    assert reasons("CAD-24-0011") == [
+    assert calls["CAD-24-0003"]["behavioral_health"]
+    assert reason("CAD-24-0003") == "call type EDP is in the BH category mental_health (APCO EDP)"
+    assert reason("CAD-24-0011") == (
         "final type SUICIDE after recoding is in the BH category suicide (APCO SUICIDE)"
-    ]
-    assert reasons("CAD-24-0012") == ["narrative mentions overdose"]
-    assert not calls["CAD-24-0002"].behavioral_health
-    assert reasons("CAD-24-0002") == [
+    )
+    assert reason("CAD-24-0012") == "narrative mentions overdose"
+    assert not calls["CAD-24-0002"]["behavioral_health"]
+    assert reason("CAD-24-0002") == (
         "not BH: call type THEFT (property_crime, APCO LARCENY) is not a BH type; "
         "no BH keyword in the narrative"
-    ]
-    assert sum(c.behavioral_health for c in calls.values()) == run.bh_calls == 11
+    )
+    assert sum(c["behavioral_health"] for c in calls.values()) == run.bh_calls == 11
     assert run.report["bh"]["by_reason"] == {
         "import-call-type": 9,
         "import-final-type": 1,
@@ -145,27 +147,28 @@ def test_every_imported_call_says_why_it_is_or_is_not_behavioral_health(region):
     }
 
 
-def test_warnings_are_kept_on_the_imported_call(region):
+def test_warnings_are_kept_on_the_imported_call_and_the_narrative_is_not(region):
     cad_run(region)
-    call = imported("lakeview-cad").get(number="CAD-24-0005")
-    assert call.recommendation["import"]["warnings"] == ["arrival before dispatch"]
-    assert call.recommendation["import"]["row"] == 6
+    call = imported("lakeview-cad")["CAD-24-0005"]
+    assert call["warnings"] == "arrival before dispatch"
+    assert call["row"] == 6
+    assert "narrative" not in call and "location_text" not in call
 
 
 def test_calls_belong_to_the_profiles_agency_with_their_times_in_utc(region):
     cad_run(region)
-    call = imported("lakeview-cad").get(number="CAD-24-0001")
-    assert call.owning_agency == region.pd and call.incident_id == "import:lakeview-cad:24-0001"
-    assert call.received_at.isoformat() == "2024-01-05T16:15:00+00:00"  # 10:15 CST
-    [assignment] = call.assignments.all()
-    assert assignment.team == region.team
-    assert assignment.on_scene_at.isoformat() == "2024-01-05T16:31:00+00:00"
+    call = imported("lakeview-cad")["CAD-24-0001"]
+    assert call["agency_id"] == region.pd.pk
+    assert call["incident_id"] == "import:lakeview-cad:24-0001"
+    assert call["received_at"] == int(datetime(2024, 1, 5, 16, 15, tzinfo=UTC).timestamp())
+    assert call["team_id"] == region.team.pk
+    assert call["on_scene_at"] == int(datetime(2024, 1, 5, 16, 31, tzinfo=UTC).timestamp())
 
 
 def test_a_dry_run_reports_and_writes_nothing(region):
     run = cad_run(region, dry_run=True)
     assert run.report["rows"]["rejected"] == 6
-    assert not imported("lakeview-cad").exists() and not run.rejected_rows.exists()
+    assert not imported("lakeview-cad") and not run.rejected_rows.exists()
 
 
 def test_one_audit_event_summarises_the_import(region):
@@ -193,13 +196,16 @@ def test_crisis_team_records_become_calls_assignments_and_encounters(dispatch_re
     }
     [teams] = [v for v in run.report["variants"] if v["field"] == "team"]
     assert {s["value"] for s in teams["spellings"]} == {"MCT-1", "MCT 1", "mct-1"}
-    encounter = Encounter.objects.get(call__number="MCT:MCT-102")
-    assert encounter.disposition == "transport_crisis_center" and encounter.clinician_assessed
-    assert encounter.owning_agency == r.clinic and encounter.assignment.team == r.crisis_team
-    afternoon = Call.objects.get(number="MCT:MCT-103")
-    assert afternoon.received_at.isoformat() == "2024-03-03T20:30:00+00:00"  # 2:30 PM CST
-    unclear = Assignment.objects.get(call__number="MCT:MCT-106")
-    assert unclear.cleared_at == unclear.on_scene_at  # closed at its last known time
+    rows = imported("harbor-crisis")
+    encounter = rows["MCT:MCT-102"]
+    assert encounter["disposition"] == "transport_crisis_center"
+    assert encounter["clinician_assessed"] and encounter["has_encounter"]
+    assert encounter["clinical_agency_id"] == r.clinic.pk
+    assert encounter["team_id"] == r.crisis_team.pk
+    afternoon = rows["MCT:MCT-103"]
+    assert afternoon["received_at"] == 1709497800  # 2024-03-03 20:30 UTC: 2:30 PM CST
+    unclear = rows["MCT:MCT-106"]
+    assert unclear["cleared_at"] == unclear["on_scene_at"]  # closed at its last known time
     assert run.report["rows"]["blank_skipped"] == (1 if sample.endswith("xlsx") else 0)
 
 
@@ -208,16 +214,17 @@ def test_importing_the_same_file_again_updates_instead_of_duplicating(dispatch_r
     path = tmp_path / "log.csv"
     shutil.copy(SAMPLES / "crisis_team.csv", path)
     first = import_file(actor=r.regional_admin, path=path, profile_name=CRISIS_PROFILE)
-    ids = sorted(imported("harbor-crisis").values_list("id", flat=True))
-    encounter = Encounter.objects.get(call__number="MCT:MCT-101")
+    numbers = sorted(imported("harbor-crisis"))
+    assert imported("harbor-crisis")["MCT:MCT-101"]["disposition"] != "declined"
     path.write_text(path.read_text().replace("Resolved,Y,Calm", "Declined,Y,Calm"))
     second = import_file(actor=r.regional_admin, path=path, profile_name=CRISIS_PROFILE)
     assert (first.rows_created, second.rows_created, second.rows_updated) == (9, 0, 9)
-    assert sorted(imported("harbor-crisis").values_list("id", flat=True)) == ids
-    assert Assignment.objects.filter(call_id__in=ids).count() == 8
-    assert Encounter.objects.filter(call_id__in=ids).count() == 8
-    encounter.refresh_from_db()
-    assert encounter.disposition == "declined"
+    rows = imported("harbor-crisis")
+    assert sorted(rows) == numbers
+    assert sum(row["team_id"] is not None for row in rows.values()) == 8
+    assert sum(row["has_encounter"] for row in rows.values()) == 8
+    assert rows["MCT:MCT-101"]["disposition"] == "declined"
+    assert {row["run_id"] for row in rows.values()} == {second.pk}
 
 
 def test_a_call_number_another_call_has_rejects_the_row(region):
@@ -238,4 +245,40 @@ def test_a_file_missing_a_profile_column_fails_whole_and_names_it(region, tmp_pa
     run = import_file(actor=region.regional_admin, path=path, profile_name=CAD_PROFILE)
     assert run.status == "failed"
     assert "bad.csv: the file has no column 'Address', 'Arrived'" in run.error
-    assert not imported("lakeview-cad").exists()
+    assert not imported("lakeview-cad")
+
+
+def test_imported_calls_count_in_the_figures_and_list_for_their_own_agency_only(
+    region, client, settings
+):
+    from tandem.accounts.models import Membership
+    from tandem.accounts.roles import Role
+    from tandem.metrics.selectors import metric_values, snapshot_refresh
+
+    settings.METRICS_SNAPSHOT_MAX_AGE = 3600
+    snapshot_refresh()
+    (before,) = metric_values(region.police_supervisor, ["bh_calls"])
+    run = cad_run(region)
+    snapshot_refresh()
+
+    (after,) = metric_values(region.police_supervisor, ["bh_calls"])
+    assert after.value - before.value == run.bh_calls == 11
+
+    client.force_login(region.police_supervisor)
+    page = client.get(
+        "/metrics/records/bh_calls/", {"start": "2024-01", "end": "2024-12"}
+    ).content.decode()
+    assert page.count('tandem-tag--imported">imported') == 11
+    assert "CAD-24-0003" in page and "is in the BH category mental_health" in page
+    assert "CAD-24-0002" not in page  # not a BH call
+    # A supervisor of another police department sees none of them.
+    other = region.other_officer
+    Membership.objects.create(user=other, owning_agency=region.other_pd, role=Role.SUPERVISOR)
+    client.force_login(other)
+    assert (
+        "CAD-24-0003"
+        not in client.get(
+            "/metrics/records/bh_calls/", {"start": "2024-01", "end": "2024-12"}
+        ).content.decode()
+    )
+    snapshot_refresh()

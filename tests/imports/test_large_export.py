@@ -1,5 +1,10 @@
 """A 20,000-row messy export imports exactly as recorded, and again without duplicating.
 
+Re-recorded when imported rows moved from the operational tables to the history files
+(`imports.history`): every value kept has the same checksum as before except the times,
+now epoch seconds; the narrative, address and the per-call triage JSON are no longer
+kept.
+
 The expected digest (`samples/messy-20k.digest.json`) was recorded from the import as it
 was before the checks and the write path were rebuilt for speed, and re-recorded once
 for one intended change: a record with several fields too many is one unreadable row,
@@ -63,9 +68,12 @@ def test_a_large_messy_export_imports_exactly_as_recorded(dispatch_region, messy
     assert run.rows_read == run.rows_imported + run.rows_rejected
     [event] = AuditEvent.objects.filter(action="import")
     assert f"{run.rows_created} calls created" in event.reason
-    # The page shows progress while the calls are written: at least every tenth of them.
-    written = [done / total for phase, done, total in steps if phase == "writing" and total]
-    assert max(b - a for a, b in zip([0.0, *written], written, strict=False)) <= 0.1 + 1e-9
+    # The page shows each phase; the history rows are one Parquet file, written in one
+    # step (a second or so for a million rows), so writing reports its start and its end.
+    phases = [phase for phase, _done, _total in steps]
+    assert phases.index("reading") < phases.index("checking") < phases.index("writing")
+    writing = [(done, total) for phase, done, total in steps if phase == "writing" and total]
+    assert writing[0][0] == 0 and writing[-1] == (run.rows_imported, run.rows_imported)
 
 
 def test_importing_the_large_export_again_updates_every_call_in_place(dispatch_region, messy):

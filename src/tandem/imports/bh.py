@@ -3,11 +3,10 @@
 A call is BH when its call type is in a BH category of the program's code list or the
 triage protocol (`ct_bh`), when its final type after recoding is (`ft_bh`), or when its
 narrative matches one of the keyword flags the protocol turns into a BH call on its
-own (`kw_<i>`, see `codes.bh_keyword_patterns`). Each reason is written on the call as
-the live triage writes a rule fired, so the call page's "Why" reads the same.
+own (`kw_<i>`, see `codes.bh_keyword_patterns`). Each imported call keeps its reason in
+words (`bh_reason`): the rules it meets, or why it is not a BH call.
 """
 
-import json
 from dataclasses import dataclass
 
 from tandem.imports.codes import ProgramCodes
@@ -47,29 +46,10 @@ def bh_rules(codes: ProgramCodes) -> list[BhRule]:
     return rules
 
 
-def bh_rules_json(codes: ProgramCodes) -> str:
-    """SQL for each row's BH rules fired, as JSON text (an empty array when none).
-
-    Written as text per row: building lists of structs for a million rows and turning
-    them into JSON costs several times more.
-    """
-    entries = [
-        f"CASE WHEN {r.condition} THEN '{{\"rule_id\":' || to_json({lit(r.rule_id)}) || "
-        f"',\"description\":' || to_json({r.description}) || "
-        f'\',"effect":"behavioral health: yes"}}\' END'
-        for r in bh_rules(codes)
-    ]
-    return f"'[' || concat_ws(',', {', '.join(entries)}) || ']'"
-
-
-def keyword_flags_json(codes: ProgramCodes) -> str:
-    """SQL for the narrative keyword flags each row matched, as a JSON array."""
-    flags = [
-        f"CASE WHEN {r.condition} THEN {lit(json.dumps(r.flag))} END"
-        for r in bh_rules(codes)
-        if r.flag
-    ]
-    return f"'[' || concat_ws(',', {', '.join(flags)}) || ']'" if flags else "'[]'"
+def bh_reason_sql(codes: ProgramCodes) -> str:
+    """SQL for each row's reason, in words: every BH rule it meets, or why it is not BH."""
+    met = ", ".join(f"CASE WHEN {r.condition} THEN {r.description} END" for r in bh_rules(codes))
+    return f"CASE WHEN bh THEN concat_ws('; ', {met}) ELSE 'not BH: ' || {not_bh_reason_sql()} END"
 
 
 def not_bh_reason_sql() -> str:

@@ -4,15 +4,15 @@
 row, every rejected row, the report and ONE audit event in one transaction: a file is
 imported completely or not at all, and rows read = rows imported + rows rejected.
 
-Calls (with their assignments and encounters) are written by `writer`, a jail's
-bookings by `bookings`; both check the file in DuckDB first.
+Calls (with their assignments and encounters) are written by `writer` as the source's
+history (`history`, Parquet, published as the transaction's last step), a jail's
+bookings by `bookings` into the database; both check the file in DuckDB first.
 
 Audit: a bulk import writes one audit event per run (action `import`, object the run),
 whose reason counts what was written (calls, assignments and encounters, or bookings)
 and whose segments say which sensitive data was (`cji`, `clinical`); the run itself
-records which rows were rejected and why. Encounters and bookings are written by the
-bulk writers inside `service_write()`, so they follow the sensitive-record rule like
-any service.
+records which rows were rejected and why. Bookings are written by the bulk writer
+inside `service_write()`, so they follow the sensitive-record rule like any service.
 
 Uploaded files are deleted once the run ends: they hold narratives, which the run does
 not need to keep.
@@ -20,6 +20,7 @@ not need to keep.
 
 import logging
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 import duckdb
@@ -30,7 +31,7 @@ from django.utils import timezone
 from tandem.agencies.configfile import ConfigInvalid
 from tandem.agencies.models import Agency
 from tandem.core.models import service_write
-from tandem.imports import bookings, writer
+from tandem.imports import bookings, history, writer
 from tandem.imports.codes import db_checker, program_codes
 from tandem.imports.models import ImportRun, RunStatus
 from tandem.imports.profile import (
@@ -142,7 +143,15 @@ def _fail(run_id: int, error: str) -> None:
 def _execute(run: ImportRun, path: Path, report_progress) -> None:
     profile = profile_load(run.profile)
     codes = program_codes(run.target_agency, _protocol())
+    lock = nullcontext() if _is_bookings(profile) else history.source_lock(profile.source)
+    with lock:
+        _execute_locked(run, path, profile, codes, report_progress)
+
+
+def _execute_locked(run: ImportRun, path: Path, profile: AnyProfile, codes, report_progress):
     con = duckdb.connect()
+    pending: Path | None = None
+    published: history.Published | None = None
     try:
         report_progress("reading")
         try:
@@ -158,7 +167,7 @@ def _execute(run: ImportRun, path: Path, report_progress) -> None:
             return
         with transaction.atomic(), service_write():
             _lock_tables(profile)
-            written = _write(
+            written, pending = _write(
                 con,
                 run,
                 profile,
@@ -187,6 +196,17 @@ def _execute(run: ImportRun, path: Path, report_progress) -> None:
                 ),
                 agency_id=run.owning_agency_id,
             )
+            if pending is not None:
+                published = history.publish(pending)
+    except BaseException:
+        # The transaction rolled back: the source's history is what it was.
+        if published is not None:
+            history.unpublish(published)
+        history.discard(pending)
+        raise
+    else:
+        if published is not None:
+            history.forget_previous(published)
     finally:
         con.close()
 
@@ -206,15 +226,16 @@ def _check(con, profile: AnyProfile, codes, read) -> dict:
     return build_report(con, profile, read.malformed, read.blank_rows)
 
 
-def _write(con, run: ImportRun, profile: AnyProfile, codes, progress) -> writer.Written:
-    common = {
-        "run_id": run.pk,
-        "owner_id": run.target_agency_id,
-        "actor_id": run.created_by_id,
-        "progress": progress,
-    }
+def _write(
+    con, run: ImportRun, profile: AnyProfile, codes, progress
+) -> tuple[writer.Written, Path | None]:
+    """What was written, and the history file to publish when the run commits."""
+    common = {"run_id": run.pk, "owner_id": run.target_agency_id, "progress": progress}
     if _is_bookings(profile):
-        return bookings.write_bookings(con, profile=profile, **common)
+        written = bookings.write_bookings(
+            con, profile=profile, actor_id=run.created_by_id, **common
+        )
+        return written, None
     return writer.write_rows(con, profile=profile, codes=codes, **common)
 
 
@@ -226,24 +247,22 @@ def _audited(profile: AnyProfile, written: writer.Written) -> tuple[list, str]:
         if set(given) & set(bookings.CLINICAL_FIELDS):
             segments.append(CLINICAL)
         return segments, f"{written.created} bookings created, {written.updated} updated"
-    return [CJI] if "narrative" in given else [], (
+    # History rows keep codes, flags and times; the narrative is read, never kept.
+    return [], (
         f"{written.created} calls created, {written.updated} updated, "
         f"{written.assignments} assignments, {written.encounters} encounters"
     )
 
 
 def _lock_tables(profile: AnyProfile) -> None:
-    """PostgreSQL: keep other writers out of the tables whose ids the import assigns."""
+    """PostgreSQL: keep other writers out of the tables whose ids the import assigns
+    (history files have their own lock per source, `history.source_lock`)."""
     if connection.vendor != "postgresql":
         return  # SQLite's write transaction already excludes every other writer
-    tables = (
-        "imports_jailbooking"
-        if _is_bookings(profile)
-        else "dispatch_call, dispatch_assignment, encounters_encounter"
-    )
+    tables = "imports_jailbooking, " if _is_bookings(profile) else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"LOCK TABLE {tables}, imports_rejectedrow IN SHARE ROW EXCLUSIVE MODE"  # noqa: S608
+            f"LOCK TABLE {tables}imports_rejectedrow IN SHARE ROW EXCLUSIVE MODE"  # noqa: S608
         )
 
 

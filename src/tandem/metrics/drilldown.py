@@ -7,6 +7,10 @@ supervisor can open the records it counts. Rows pass through `privacy.selectors`
 segmented fields blanked. Roles without casework access (analyst, regional
 administrator, privacy officer) are never offered a drill-down; the view answers 404.
 
+Imported history rows (`imports.history`) the figure counts follow the records, for the
+actor's own agencies only (the call's, or the encounter's clinicians'): they hold codes,
+flags and times, never a narrative.
+
 Only figures whose rule reads operational fields are drillable. Use of force, injuries
 and charges are `cji`: listing the encounters where force was used would tell a
 clinical supervisor a police fact the record itself withholds from them.
@@ -27,9 +31,11 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Upper
 
+from tandem.agencies.models import Team
 from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.diversion import NOT_MET, OFFENCE_APCO
 from tandem.encounters.models import Encounter
+from tandem.imports.history import history_rows
 from tandem.metrics.engine import Filters
 from tandem.metrics.facts import NO_PROGRAM
 from tandem.metrics.forms import add_months
@@ -66,12 +72,77 @@ def records_behind(metric_id: str, filters: Filters) -> QuerySet:
 
 def visible_records(
     actor, metric_id: str, filters: Filters, *, limit: int, offset: int
-) -> tuple[list, int]:
+) -> tuple[list, list[dict], int]:
     """The records behind the figure that the actor may open (a page of them, fields
-    the actor may not read blanked) and how many there are."""
+    the actor may not read blanked), then its imported history rows, and how many there
+    are in all. The page runs through the records first, then the history rows."""
     rows = records_behind(metric_id, filters)
     count = gate.visible(actor, rows).count()
-    return gate.summaries(actor, rows, limit=limit, offset=offset), count
+    records = gate.summaries(actor, rows, limit=limit, offset=offset)
+    imported, imported_count = _history(
+        actor, metric_id, filters, limit=limit - len(records), offset=max(0, offset - count)
+    )
+    return records, imported, count + imported_count
+
+
+def _history(actor, metric_id: str, filters: Filters, *, limit: int, offset: int):
+    """Imported history rows (`imports.history`) the figure counts, of the actor's own
+    agencies only: the agency of the call, or of the encounter's clinicians. They hold
+    codes, flags and times, which the figures show anyway; never a narrative."""
+    mine = sorted(actor.agency_ids())
+    if not mine:
+        return [], 0
+    held = ", ".join("?" * len(mine))
+    calls = DRILLS[metric_id].records == CALLS
+    where = [
+        f"(agency_id IN ({held}) OR clinical_agency_id IN ({held}))",
+        "behavioral_health" if calls else "has_encounter",
+    ]
+    params: list = [*mine, *mine]
+    when = "received_at" if calls else "started_at"
+    if filters.start:
+        where.append(f"{when} >= ?")
+        params.append(int(_local(filters.start).timestamp()))
+    if filters.end:
+        where.append(f"{when} < ?")
+        params.append(int(_local(add_months(filters.end, 1)).timestamp()))
+    for column, ids in (
+        ("agency_id", filters.agency_ids),
+        ("jurisdiction_id", filters.jurisdiction_ids),
+    ):
+        if ids:
+            where.append(f"{column} IN ({', '.join('?' * len(ids))})")
+            params.extend(ids)
+    if filters.program_models:
+        teams = list(
+            Team.objects.filter(program_model__in=filters.program_models).values_list(
+                "pk", flat=True
+            )
+        )
+        either = [f"team_id IN ({', '.join('?' * len(teams))})"] if teams else []
+        if NO_PROGRAM in filters.program_models:
+            either.append("team_id IS NULL")
+        where.append("(" + (" OR ".join(either) or "false") + ")")
+        params.extend(teams)
+    not_met = ", ".join("?" * len(NOT_MET))
+    if metric_id == "bh_calls_clinician_assessed":
+        where.append("has_encounter AND clinician_assessed AND disposition <> 'cancelled'")
+    elif not calls:
+        where.append(f"disposition NOT IN ({not_met})")
+        params.extend(sorted(NOT_MET))
+        where.append(
+            {
+                "resolved_on_scene": "disposition = 'resolved_on_scene'",
+                "arrests_per_encounter": "disposition = 'arrest'",
+                "diverted_from_hospital": "diverted_from_hospital",
+                "diverted_from_jail": "diverted_from_jail AND upper(apco_code) IN ("
+                + ", ".join("?" * len(OFFENCE_APCO))
+                + ")",
+            }[metric_id]
+        )
+        if metric_id == "diverted_from_jail":
+            params.extend(sorted(OFFENCE_APCO))
+    return history_rows(" AND ".join(where), params, limit=max(limit, 0), offset=offset)
 
 
 def _local(d: date) -> datetime:

@@ -10,6 +10,10 @@ answer (`COLUMNS` lists every column; `tests/metrics/test_snapshot.py` checks th
 of them is in a clinical or Part 2 segment). Times become whole seconds since 1970 UTC,
 and each table gets `month`, the first day of the local month of its main time.
 
+Calls, assignments and encounters imported from CAD and crisis-team exports are kept
+as history files (`imports.history`), already in this shape; they are appended to the
+operational rows with negative ids.
+
 Jail bookings come from the jail bookings import (`imports.JailBooking`, read as
 `BOOKINGS`). Stepping Up counts people with serious mental illness, so that source
 reduces two clinical fields to the flags the measures count (`smi`, and whether the
@@ -38,6 +42,7 @@ from tandem.agencies.models import Team
 from tandem.dispatch.models import Assignment, Call
 from tandem.encounters.models import Encounter
 from tandem.followups.models import FollowUp
+from tandem.imports import history
 from tandem.imports.models import JailBooking
 from tandem.referrals.models import Referral
 
@@ -260,10 +265,23 @@ def database_label() -> str:
 def snapshot_take(*, as_of: float | None = None, bookings: pa.Table | None = None) -> Snapshot:
     """Read the operational tables into Arrow (`as_of`: now unless given)."""
     tables = {name: _read(source) for name, source in COLUMNS.items()}
+    for name, rows in history.snapshot_tables().items():
+        tables[name] = pa.concat_tables(
+            [tables[name], _with_month(rows, COLUMNS[name], tables[name])]
+        )
     if bookings is None:
         bookings = _read(BOOKINGS)
     tables["bookings"] = bookings.select(BOOKINGS_SCHEMA.names).cast(BOOKINGS_SCHEMA)
     return Snapshot(tables, int(as_of if as_of is not None else time.time()))
+
+
+def _with_month(rows: pa.Table, source: Source, like: pa.Table) -> pa.Table:
+    """Imported history rows in the schema of the operational rows they join."""
+    names = list(source.columns)
+    table = rows.select(names).cast(pa.schema([like.schema.field(n) for n in names]))
+    if source.month_of:
+        table = table.append_column("month", local_month(table[source.month_of]))
+    return table
 
 
 def _epoch(column: str) -> str:

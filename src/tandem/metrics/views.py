@@ -10,7 +10,7 @@ everywhere here; aggregate-only roles (no casework) get no drill-down.
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -23,7 +23,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from tandem.accounts.roles import Perm
+from tandem.agencies.models import Jurisdiction, Team
 from tandem.core.views import PAGE_SIZE, page_number, requires
+from tandem.encounters.models import Encounter
 from tandem.metrics import charts, selectors, tasks
 from tandem.metrics.catalogue import BY_ID
 from tandem.metrics.costs import assumptions
@@ -213,9 +215,10 @@ def records(request: HttpRequest, metric_id: str) -> HttpResponse:
         return render(request, "metrics/records.html", context, status=400)
     filters = form.filters()
     page = page_number(request)
-    rows, visible = visible_records(
+    rows, imported, visible = visible_records(
         request.user, metric_id, filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
+    imported = imported[: max(0, PAGE_SIZE - len(rows))]
     values = selectors.metric_values(request.user, [metric_id], filters)
     value = values[0] if values else None
     figure = _figure_count(value)
@@ -228,16 +231,36 @@ def records(request: HttpRequest, metric_id: str) -> HttpResponse:
             "metric": BY_ID[metric_id],
             "is_calls": drill.records == CALLS,
             "rows": rows[:PAGE_SIZE],
+            "imported": [_imported_row(r) for r in imported],
             "visible": visible,
             "figure": figure,
             "hidden": figure - visible if figure is not None and figure > visible else 0,
             "described": form.described(),
             "back": reverse("metrics:dashboard") + "?" + form.query(),
             "page": page,
-            "has_next": len(rows) > PAGE_SIZE,
+            "has_next": page * PAGE_SIZE < visible,
             "query": form.query() + "&",
         },
     )
+
+
+def _imported_row(row: dict) -> dict:
+    """An imported history row for the records table: times as dates, names for codes."""
+
+    def when(seconds):
+        return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
+
+    team = Team.objects.filter(pk=row["team_id"]).first() if row["team_id"] else None
+    place = Jurisdiction.objects.filter(pk=row["jurisdiction_id"]).first()
+    dispositions = dict(Encounter._meta.get_field("disposition").choices)
+    return {
+        **row,
+        "received": when(row["received_at"]),
+        "started": when(row["started_at"]),
+        "team": team.call_sign if team else "",
+        "jurisdiction": place.name if place else "",
+        "disposition_label": dispositions.get(row["disposition"], row["disposition"]),
+    }
 
 
 def _figure_count(value) -> int | None:
