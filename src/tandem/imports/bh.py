@@ -20,7 +20,6 @@ class BhRule:
     condition: str  # over `rows`
     rule_id: str
     description: str  # an SQL expression
-    flag: str | None = None  # the narrative keyword flag, if it is one
 
 
 def bh_rules(codes: ProgramCodes) -> list[BhRule]:
@@ -42,7 +41,7 @@ def bh_rules(codes: ProgramCodes) -> list[BhRule]:
         # The flag, never the narrative's own words: whoever reads the call's triage
         # may not be allowed to read its narrative.
         description = lit(f"narrative mentions {flag.replace('_', ' ')}")
-        rules.append(BhRule(f"kw_{i}", "import-narrative", description, flag))
+        rules.append(BhRule(f"kw_{i}", "import-narrative", description))
     return rules
 
 

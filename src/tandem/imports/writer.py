@@ -118,25 +118,17 @@ def _history_sql(
         if profile.kind == "crisis_team"
         else "(r.disposition_code IS NOT NULL OR r.clinician_assessed_code IS NOT NULL)"
     )
+    assigned = "coalesce(r.dispatched_at, r.received_at)"
+    # Without a cleared time, the assignment and encounter close at the last known time.
+    cleared = _epoch(f"coalesce(r.cleared_at, list_max([{assigned}, r.en_route_at, r.arrived_at]))")
     team = (
-        f"""t.team_id, {_epoch("coalesce(r.dispatched_at, r.received_at)")} AS assigned_at,
-          {_epoch("r.arrived_at")} AS on_scene_at,
-          {
-            _epoch(
-                "coalesce(r.cleared_at, list_max([coalesce(r.dispatched_at, r.received_at), "
-                "r.en_route_at, r.arrived_at]))"
-            )
-        } AS cleared_at,
+        f"""t.team_id, {_epoch(assigned)} AS assigned_at,
+          {_epoch("r.arrived_at")} AS on_scene_at, {cleared} AS cleared_at,
           t.team_id IS NOT NULL AND {encounter_rule} AS has_encounter,
           t.agency_id AS clinical_agency_id,
           {_epoch("coalesce(r.arrived_at, r.en_route_at, r.dispatched_at, r.received_at)")}
             AS started_at,
-          {
-            _epoch(
-                "coalesce(r.cleared_at, list_max([coalesce(r.dispatched_at, r.received_at), "
-                "r.en_route_at, r.arrived_at]))"
-            )
-        } AS ended_at,
+          {cleared} AS ended_at,
           coalesce(r.disposition_standard, '') AS disposition,
           coalesce(r.clinician_assessed_code = 'true', false) AS clinician_assessed,
           coalesce(dv.jail, false) AS diverted_from_jail,

@@ -231,7 +231,7 @@ def records(request: HttpRequest, metric_id: str) -> HttpResponse:
             "metric": BY_ID[metric_id],
             "is_calls": drill.records == CALLS,
             "rows": rows[:PAGE_SIZE],
-            "imported": [_imported_row(r) for r in imported],
+            "imported": _imported_rows(imported),
             "visible": visible,
             "figure": figure,
             "hidden": figure - visible if figure is not None and figure > visible else 0,
@@ -244,23 +244,32 @@ def records(request: HttpRequest, metric_id: str) -> HttpResponse:
     )
 
 
-def _imported_row(row: dict) -> dict:
-    """An imported history row for the records table: times as dates, names for codes."""
+def _imported_rows(rows: list[dict]) -> list[dict]:
+    """Imported history rows for the records table: times as dates, names for codes."""
 
     def when(seconds):
         return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
 
-    team = Team.objects.filter(pk=row["team_id"]).first() if row["team_id"] else None
-    place = Jurisdiction.objects.filter(pk=row["jurisdiction_id"]).first()
+    teams = dict(
+        Team.objects.filter(pk__in={r["team_id"] for r in rows}).values_list("pk", "call_sign")
+    )
+    places = dict(
+        Jurisdiction.objects.filter(pk__in={r["jurisdiction_id"] for r in rows}).values_list(
+            "pk", "name"
+        )
+    )
     dispositions = dict(Encounter._meta.get_field("disposition").choices)
-    return {
-        **row,
-        "received": when(row["received_at"]),
-        "started": when(row["started_at"]),
-        "team": team.call_sign if team else "",
-        "jurisdiction": place.name if place else "",
-        "disposition_label": dispositions.get(row["disposition"], row["disposition"]),
-    }
+    return [
+        {
+            **row,
+            "received": when(row["received_at"]),
+            "started": when(row["started_at"]),
+            "team": teams.get(row["team_id"], ""),
+            "jurisdiction": places.get(row["jurisdiction_id"], ""),
+            "disposition_label": dispositions.get(row["disposition"], row["disposition"]),
+        }
+        for row in rows
+    ]
 
 
 def _figure_count(value) -> int | None:
